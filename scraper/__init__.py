@@ -1,0 +1,48 @@
+"""scraper: clean article bodies out of news pages and newsletters.
+
+    >>> import scraper
+    >>> article = scraper.clean_html(open("page.html", "rb").read(), url="https://example.com/a")
+    >>> article.title, article.text[:80]
+
+`clean_html` takes a saved page (bytes are decoded by the project itself), `clean_text` takes
+already-scraped text; both return an `Article` or raise a `ScraperError` with a `reason`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .article import Article, Removal
+from .clean import CleanOptions, clean_html, clean_text
+from .errors import (
+    DecodeError,
+    ExtractionError,
+    FetchError,
+    HTTPStatusError,
+    InputError,
+    RuleError,
+    ScraperError,
+    SecurityError,
+    SkippedError,
+    TooLargeError,
+)
+
+__all__ = [
+    "Article",
+    "CleanOptions",
+    "DecodeError",
+    "ExtractionError",
+    "FetchError",
+    "HTTPStatusError",
+    "InputError",
+    "Removal",
+    "RuleError",
+    "ScraperError",
+    "SecurityError",
+    "SkippedError",
+    "TooLargeError",
+    "clean_html",
+    "clean_text",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -1,0 +1,119 @@
+"""The cleaning stage: decode, prune by rules, extract with trafilatura, filter text.
+
+`clean_html` and `clean_text` are the library's two entry points; both return an `Article`
+or raise a `ScraperError` subclass that says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import trafilatura
+from lxml.html import HtmlElement
+
+from .article import Article, Removal
+from .decode import decode_bytes
+from .errors import ExtractionError, InputError
+from .extract import ExtractOptions, extract, page_url
+from .filters import filter_lines
+from .prune import PruneOptions, prune
+from .rules import RuleBook
+
+
+@dataclass(frozen=True)
+class CleanOptions:
+    """What to clean with: extra rule files, and whether each stage runs."""
+
+    rule_files: tuple[str, ...] = ()
+    prune: bool = True
+    filters: bool = True
+    extract: ExtractOptions = field(default_factory=ExtractOptions)
+    safety: PruneOptions = field(default_factory=PruneOptions)
+
+
+DEFAULT_OPTIONS = CleanOptions()
+
+
+@lru_cache(maxsize=16)
+def rulebook(rule_files: tuple[str, ...]) -> RuleBook:
+    """Shipped rules plus the given files, loaded and compiled once per process."""
+    return RuleBook.default(Path(p) for p in rule_files)
+
+
+def parse_html(text: str) -> HtmlElement:
+    """Parse a page; raise `InputError` when it is not HTML at all."""
+    try:
+        root = trafilatura.load_html(text)
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"cannot parse HTML: {exc}") from exc
+    if root is None or not len(root):
+        raise InputError("not an HTML document")
+    return root
+
+
+def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptions | None = None,
+               http_charset: str | None = None, source: str | None = None) -> Article:
+    """Clean one page into an `Article`; bytes are decoded by our own decoder first."""
+    options = options or DEFAULT_OPTIONS
+    encoding = None
+    if isinstance(html, bytes):
+        html, encoding = decode_bytes(html, http_charset)
+    elif not html.strip():
+        raise InputError("empty input")
+    root = parse_html(html)
+    page_url_ = url or page_url(root, None)
+    rules = rulebook(options.rule_files).for_url(page_url_)
+    removed: list[Removal] = []
+    reverted: list[str] = []
+    if options.prune:
+        result = prune(root, rules, options.safety)
+        removed += result.removed
+        reverted += result.reverted
+    try:
+        found = extract(root, page_url_, options.extract)
+        if found is None and removed:
+            # Our rules may have taken the only block trafilatura recognised: retry without them.
+            found = extract(parse_html(html), page_url_, options.extract)
+            reverted.append("html rules: extraction found nothing after pruning; undone")
+            removed = []
+    except RecursionError as exc:
+        raise ExtractionError("page too deeply nested to extract") from exc
+    if found is None:
+        raise ExtractionError("no article text found")
+    lines = found.text.splitlines()
+    if options.filters:
+        filtered = filter_lines(lines, rules.text)
+        lines, removed, reverted = list(filtered.lines), removed + list(filtered.removed), reverted + list(filtered.reverted)
+    text = "\n\n".join(line.strip() for line in lines if line.strip())
+    if not text:
+        raise ExtractionError("nothing left after removing promo")
+    return Article(
+        text=text, url=url or page_url_, canonical_url=page_url(root, url), title=found.title,
+        author=found.author, date=found.date, sitename=found.sitename,
+        description=found.description, language=found.language, source=source or url,
+        encoding=encoding, removed=tuple(removed), reverted=tuple(reverted),
+    )
+
+
+def clean_text(text: str, url: str | None = None, *, options: CleanOptions | None = None,
+               source: str | None = None) -> Article:
+    """Clean already-scraped text: one paragraph per line, promo lines and headline lists dropped."""
+    options = options or DEFAULT_OPTIONS
+    if not text.strip():
+        raise InputError("empty input")
+    lines = text.splitlines()
+    removed: tuple[Removal, ...] = ()
+    reverted: tuple[str, ...] = ()
+    if options.filters:
+        rules = rulebook(options.rule_files).for_text(text, url)
+        result = filter_lines(lines, rules.text)
+        lines, removed, reverted = list(result.lines), result.removed, result.reverted
+    paragraphs = [line.strip() for line in lines if line.strip()]
+    if not paragraphs:
+        raise ExtractionError("nothing left after removing promo")
+    first = paragraphs[0]
+    title = first if len(first.split()) <= 20 and not first.endswith(".") else None
+    return Article(text="\n\n".join(paragraphs), url=url, title=title, source=source or url,
+                   removed=removed, reverted=reverted)

@@ -1,0 +1,65 @@
+"""The exception tree: every library failure is a `ScraperError` with a short reason.
+
+    ScraperError
+    ├── InputError            bad input: empty, binary, truncated, unreadable
+    │   └── DecodeError       bytes that cannot be decoded without mojibake
+    ├── ExtractionError       no article text found in the page
+    ├── RuleError             a rule file that cannot be loaded
+    ├── FetchError            network failures (retry may help)
+    │   ├── HTTPStatusError   a non-2xx status after retries
+    │   └── TooLargeError     body above the byte cap
+    ├── SkippedError          not a failure of ours: not HTML, disallowed by robots.txt
+    └── SecurityError         a URL or address refused by policy (retry will not help)
+
+Batch code catches `ScraperError` per item and records `reason`; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+
+class ScraperError(Exception):
+    """Root of all library failures; `reason` is a short, stable, human-readable cause."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InputError(ScraperError):
+    """The input is empty, binary, truncated or unreadable; retrying will not help."""
+
+
+class DecodeError(InputError):
+    """The bytes cannot be decoded into text with any confidence."""
+
+
+class ExtractionError(ScraperError):
+    """The page decoded fine but holds no article body."""
+
+
+class RuleError(ScraperError):
+    """A rule file is missing, not valid TOML, or has invalid fields or selectors."""
+
+
+class FetchError(ScraperError):
+    """A network failure: timeout, connection reset, too many redirects. Retrying may help."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with a non-success status (after any retries)."""
+
+    def __init__(self, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+class TooLargeError(FetchError):
+    """The response body exceeded the configured byte cap; it was not read whole."""
+
+
+class SkippedError(ScraperError):
+    """The URL was deliberately not cleaned: not HTML, or disallowed by robots.txt."""
+
+
+class SecurityError(ScraperError):
+    """The URL or the address it resolves to is refused by policy (scheme, private address)."""

@@ -1,0 +1,102 @@
+"""Text-level promo filters: drop whole lines that are promo, and runs of other headlines.
+
+They run on trafilatura's output and on already-scraped text. A line is only dropped when it
+matches a rule *and* is short enough for that rule, so a long sentence that merely mentions a
+newsletter survives.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .article import Removal
+from .rules import TextRule
+
+_WORD = re.compile(r"\w+")
+_SEPARATORS = frozenset({"-", "–", "—", "•", "*", "|"})
+# A teaser in a headline list is a headline plus at most a kicker/standfirst line.
+_TEASER_LINES = 3
+_TEASER_MAX_WORDS = 45
+_HEADLINE_MAX_WORDS = 16
+_HEADLINE_END = re.compile(r"[.!;:\"”’»)]$")
+_RELATED_RULES = frozenset({"related-heading-line", "bs-more-from-section"})
+
+
+@dataclass(frozen=True)
+class FilterResult:
+    lines: tuple[str, ...]
+    removed: tuple[Removal, ...]
+    reverted: tuple[str, ...]
+
+
+def _words(line: str) -> int:
+    return len(_WORD.findall(line))
+
+
+def _headline_runs(lines: list[str]) -> list[tuple[int, int]]:
+    """Spans of separator-led teasers ("-", headline, standfirst) repeated at least twice."""
+    spans = []
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() not in _SEPARATORS:
+            i += 1
+            continue
+        start, teasers, j = i, 0, i
+        while j < len(lines) and lines[j].strip() in _SEPARATORS:
+            k = j + 1
+            while (k < len(lines) and k - j <= _TEASER_LINES and lines[k].strip() not in _SEPARATORS
+                   and _words(lines[k]) <= _TEASER_MAX_WORDS):
+                k += 1
+            if k == j + 1:
+                break
+            teasers, j = teasers + 1, k
+        if teasers >= 2:
+            spans.append((start, j))
+            i = j
+        else:
+            i += 1
+    return spans
+
+
+def _looks_like_headline(line: str) -> bool:
+    text = line.strip().removeprefix("- ").strip()
+    return 0 < _words(text) <= _HEADLINE_MAX_WORDS and not _HEADLINE_END.search(text)
+
+
+def filter_lines(lines: list[str], rules: tuple[TextRule, ...], max_share: float = 0.6) -> FilterResult:
+    """Drop promo lines and headline lists; undo everything if it would take most of the words."""
+    drop: dict[int, str] = {}
+    for start, end in _headline_runs(lines):
+        for k in range(start, end):
+            drop[k] = "headline-run"
+    after_related = False
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if i in drop or not stripped:
+            continue
+        words = _words(stripped)
+        rule = next((r for r in rules if words <= r.max_words and r.pattern.search(stripped)), None)
+        if rule is not None:
+            drop[i] = rule.name
+            after_related = rule.name in _RELATED_RULES
+        elif after_related and _looks_like_headline(stripped):
+            drop[i] = "related-list"
+        else:
+            after_related = False
+    total = sum(_words(line) for line in lines)
+    dropped = sum(_words(lines[i]) for i in drop)
+    if total and dropped / total > max_share:
+        return FilterResult(tuple(lines), (), (f"text filters: would remove {dropped / total:.0%} of the words",))
+    removed: list[Removal] = []
+    run_rule, run_text = None, []
+    for i, line in enumerate(lines + [""]):
+        rule = drop.get(i)
+        if rule != run_rule and run_text:
+            removed.append(Removal.of(run_rule or "", " / ".join(run_text), stage="text"))
+            run_text = []
+        run_rule = rule
+        if rule and line.strip() and line.strip() not in _SEPARATORS:
+            run_text.append(line.strip())
+    kept = tuple(line for i, line in enumerate(lines) if i not in drop)
+    return FilterResult(kept, tuple(removed), ())

@@ -1,0 +1,150 @@
+"""Batches: find the inputs, clean each in worker processes, hand every result to a store.
+
+Every input ends as exactly one `Article` or one `Failure`; a bad input never stops the batch,
+and a worker that dies takes only its own items down (they are recorded as failures).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .article import Article, Failure
+from .clean import CleanOptions, clean_html, clean_text
+from .decode import decode_bytes
+from .errors import InputError, ScraperError
+
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
+TEXT_SUFFIXES = (".txt", ".txt.gz")
+_MAX_INPUT_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Input:
+    """One item of a batch: a file path as given, or in-memory data (stdin)."""
+
+    source: str
+    data: bytes | None = None
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How a batch runs: cleaning options, page URL override, worker processes."""
+
+    clean: CleanOptions = field(default_factory=CleanOptions)
+    url: str | None = None
+    jobs: int = 1
+    window: int = 4  # in-flight items per worker: enough to keep workers busy, bounded memory
+
+
+def _cleanable(path: Path) -> bool:
+    return path.name.lower().endswith(HTML_SUFFIXES + TEXT_SUFFIXES)
+
+
+def find_inputs(paths: Iterable[str]) -> Iterator[Input]:
+    """Expand folders recursively (cleanable suffixes only, sorted); files are taken as given."""
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                for name in sorted(files):
+                    if _cleanable(Path(name)):
+                        yield Input(str(Path(root) / name))
+        else:
+            yield Input(given)
+
+
+def read_input(item: Input) -> bytes:
+    """The raw bytes of an input, gunzipped when the name ends in `.gz`."""
+    if item.data is not None:
+        return item.data
+    path = Path(item.source)
+    try:
+        if path.stat().st_size > _MAX_INPUT_BYTES:
+            raise InputError(f"file larger than {_MAX_INPUT_BYTES // 2**20} MB")
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError("no such file") from exc
+    except IsADirectoryError as exc:
+        raise InputError("is a directory") from exc
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}") from exc
+    if path.name.lower().endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise InputError(f"corrupt or truncated gzip: {exc}") from exc
+    return data
+
+
+def _is_text(item: Input, data: bytes) -> bool:
+    name = item.source.lower()
+    if name.endswith(TEXT_SUFFIXES):
+        return True
+    if name.endswith(HTML_SUFFIXES):
+        return False
+    return not data.lstrip()[:1] == b"<"  # stdin or an unknown suffix: sniff
+
+
+def clean_input(item: Input, options: BatchOptions) -> Article | Failure:
+    """Clean one input into an article, or a failure with its reason; never raises ScraperError."""
+    try:
+        data = read_input(item)
+        if _is_text(item, data):
+            text, _ = decode_bytes(data)
+            return clean_text(text, options.url, options=options.clean, source=item.source)
+        return clean_html(data, options.url, options=options.clean, source=item.source)
+    except ScraperError as exc:
+        return Failure.of(item.source, exc, url=options.url)
+    except RecursionError:
+        return Failure(item.source, "page too deeply nested", "ExtractionError", options.url)
+    except MemoryError:
+        return Failure(item.source, "out of memory while cleaning", "InputError", options.url)
+
+
+def run_batch(items: Iterable[Input], options: BatchOptions) -> Iterator[Article | Failure]:
+    """Clean items, in worker processes when `jobs > 1`; results come as they finish."""
+    if options.jobs <= 1:
+        for item in items:
+            yield clean_input(item, options)
+        return
+    iterator = iter(items)
+    retry: list[Input] = []
+    crashed: set[str] = set()
+    pending: dict[Future, Input] = {}
+    limit = options.jobs * options.window
+    pool = ProcessPoolExecutor(max_workers=options.jobs)
+    try:
+        while True:
+            while len(pending) < limit and (item := retry.pop() if retry else next(iterator, None)):
+                pending[pool.submit(clean_input, item, options)] = item
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            if not any(isinstance(f.exception(), BrokenProcessPool) for f in done):
+                for future in done:
+                    yield future.result()
+                    del pending[future]
+                continue
+            # A worker died (a C-level crash on a hostile page): every in-flight item went with
+            # it. Items seen in a crash before are the likely culprits; the rest get one retry.
+            for future, item in pending.items():
+                if future.done() and not isinstance(future.exception(), BrokenProcessPool):
+                    yield future.result()
+                elif item.source in crashed:
+                    yield Failure(item.source, "worker process crashed on this input", "InputError", options.url)
+                else:
+                    crashed.add(item.source)
+                    retry.append(item)
+            pending.clear()
+            pool.shutdown(cancel_futures=True)
+            pool = ProcessPoolExecutor(max_workers=options.jobs)
+    finally:
+        pool.shutdown(cancel_futures=True)

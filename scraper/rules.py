@@ -1,0 +1,176 @@
+"""Cleaning rules as data: TOML files grouped by concept, loaded and compiled once.
+
+A rule file may hold HTML rules (`[[html]]`: a CSS selector, a regex on class/id names, or a
+regex on the text of a short heading whose block is removed) and text rules (`[[text]]`: a
+regex that marks a whole line as promo). A file with `domains` is a site file and applies to
+those domains and their subdomains; `text_markers` let a site file apply to already-scraped
+text that carries no URL. Files without `domains` are generic and always apply.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import urlsplit
+
+from lxml.cssselect import CSSSelector
+from cssselect import SelectorError
+
+from .errors import RuleError
+
+_HTML_KINDS = ("css", "attr", "heading")
+_DEFAULT_MAX_WORDS = 30
+
+
+@dataclass(frozen=True)
+class HtmlRule:
+    """Remove elements: by CSS selector, by class/id regex, or the block under a heading."""
+
+    name: str
+    kind: str
+    pattern: str
+
+
+@dataclass(frozen=True)
+class TextRule:
+    """Drop a whole line whose text matches `pattern` and has at most `max_words` words."""
+
+    name: str
+    pattern: re.Pattern[str]
+    max_words: int = _DEFAULT_MAX_WORDS
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    """One TOML file: generic when `domains` is empty, else a site file."""
+
+    name: str
+    domains: tuple[str, ...]
+    text_markers: tuple[str, ...]
+    html: tuple[HtmlRule, ...]
+    text: tuple[TextRule, ...]
+
+    def applies_to_host(self, host: str) -> bool:
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules that apply to one page, compiled for a single pass over the tree."""
+
+    css: tuple[tuple[str, CSSSelector], ...]
+    attr: re.Pattern[str] | None
+    attr_names: tuple[str, ...]
+    heading: re.Pattern[str] | None
+    heading_names: tuple[str, ...]
+    text: tuple[TextRule, ...]
+
+
+def _compile(pattern: str, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise RuleError(f"{where}: bad regex {pattern!r}: {exc}") from exc
+
+
+def _parse(data: dict[str, Any], name: str) -> RuleFile:
+    unknown = set(data) - {"domains", "text_markers", "html", "text"}
+    if unknown:
+        raise RuleError(f"{name}: unknown keys {sorted(unknown)}")
+    html: list[HtmlRule] = []
+    for i, entry in enumerate(data.get("html", [])):
+        where = f"{name}: html rule {i + 1}"
+        kinds = [k for k in _HTML_KINDS if k in entry]
+        if len(kinds) != 1 or "name" not in entry:
+            raise RuleError(f"{where}: needs a name and exactly one of {', '.join(_HTML_KINDS)}")
+        kind = kinds[0]
+        pattern = str(entry[kind])
+        if kind == "css":
+            try:
+                CSSSelector(pattern)
+            except SelectorError as exc:
+                raise RuleError(f"{where}: bad CSS selector {pattern!r}: {exc}") from exc
+        else:
+            _compile(pattern, where)
+        html.append(HtmlRule(str(entry["name"]), kind, pattern))
+    text = []
+    for i, entry in enumerate(data.get("text", [])):
+        where = f"{name}: text rule {i + 1}"
+        if "name" not in entry or "pattern" not in entry:
+            raise RuleError(f"{where}: needs a name and a pattern")
+        text.append(TextRule(str(entry["name"]), _compile(str(entry["pattern"]), where),
+                             int(entry.get("max_words", _DEFAULT_MAX_WORDS))))
+    domains = tuple(str(d).lower().removeprefix("www.") for d in data.get("domains", []))
+    markers = tuple(str(m) for m in data.get("text_markers", []))
+    return RuleFile(name, domains, markers, tuple(html), tuple(text))
+
+
+def load_rule_file(path: str | Path) -> RuleFile:
+    """Load and validate one user rule file; raise `RuleError` with the file and the problem."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RuleError(f"rule file not found: {path}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"cannot read rule file {path}: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{path}: not valid TOML: {exc}") from exc
+    return _parse(data, str(path))
+
+
+def _shipped() -> Iterable[RuleFile]:
+    root = resources.files("scraper") / "rulesets"
+    for group in ("generic", "sites"):
+        for entry in sorted(root.joinpath(group).iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".toml"):
+                yield _parse(tomllib.loads(entry.read_text(encoding="utf-8")), f"{group}/{entry.name}")
+
+
+def _join(rules: Iterable[HtmlRule], kind: str) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    chosen = [r for r in rules if r.kind == kind]
+    if not chosen:
+        return None, ()
+    pattern = "|".join(f"(?P<r{i}>{r.pattern})" for i, r in enumerate(chosen))
+    return re.compile(pattern, re.IGNORECASE), tuple(r.name for r in chosen)
+
+
+class RuleBook:
+    """All known rule files; hands out the compiled `RuleSet` for a page's host or text."""
+
+    def __init__(self, files: Iterable[RuleFile]) -> None:
+        self.files = tuple(files)
+        self._by_host = lru_cache(maxsize=4096)(self._for_host)
+
+    @classmethod
+    def default(cls, extra: Iterable[str | Path] = ()) -> RuleBook:
+        """The shipped generic and site rules plus the user's rule files, in that order."""
+        return cls([*_shipped(), *(load_rule_file(p) for p in extra)])
+
+    def for_url(self, url: str | None) -> RuleSet:
+        host = (urlsplit(url).hostname or "") if url else ""
+        return self._by_host(host.lower().removeprefix("www."))
+
+    def for_text(self, text: str, url: str | None = None) -> RuleSet:
+        """Rules for plain text: by URL when known, else site files whose markers appear."""
+        if url:
+            return self.for_url(url)
+        files = [f for f in self.files if not f.domains or any(m in text for m in f.text_markers)]
+        return self._build(files)
+
+    def _for_host(self, host: str) -> RuleSet:
+        return self._build([f for f in self.files if not f.domains or f.applies_to_host(host)])
+
+    @staticmethod
+    def _build(files: list[RuleFile]) -> RuleSet:
+        html = [r for f in files for r in f.html]
+        attr, attr_names = _join(html, "attr")
+        heading, heading_names = _join(html, "heading")
+        css = tuple((r.name, CSSSelector(r.pattern)) for r in html if r.kind == "css")
+        text = tuple(r for f in files for r in f.text)
+        return RuleSet(css, attr, attr_names, heading, heading_names, text)
