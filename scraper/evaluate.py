@@ -25,12 +25,13 @@ from .errors import InputError, ScraperError
 
 @dataclass(frozen=True)
 class Sample:
-    """One benchmark page; `error` is set (and `html` empty) when it could not be loaded."""
+    """One benchmark page. `error` is set (and `html` empty) when the page could not be loaded;
+    `truth` is None when its ground truth could not be read, and then it is not scored."""
 
     id: str
     html: bytes
     url: str
-    truth: str
+    truth: str | None
     with_snippets: tuple[str, ...] = ()
     without_snippets: tuple[str, ...] = ()
     title: str | None = None
@@ -132,13 +133,14 @@ class SystemSummary:
 
 @dataclass(frozen=True)
 class EvalReport:
-    """A whole run: dataset kind, per-system summaries, per-page rows and unloadable pages."""
+    """A whole run: dataset kind, per-system summaries, per-page rows and unloadable pages
+    (unreadable HTML is scored as a failure of every system, unreadable truth not at all)."""
 
     dataset: str
     kind: str
     systems: tuple[SystemSummary, ...]
     rows: tuple[PageResult, ...]
-    skipped: tuple[tuple[str, str], ...] = ()
+    unloadable: tuple[tuple[str, str], ...] = ()
 
     def summary(self, name: str) -> SystemSummary:
         """The summary of the named system."""
@@ -194,7 +196,7 @@ def _wcxb_samples(root: Path) -> Iterator[Sample]:
             data = json.loads(truth_path.read_text(encoding="utf-8"))
             truth = data.get("ground_truth") or {}
         except (OSError, ValueError, AttributeError) as exc:
-            yield Sample(page_id, b"", "", "", error=f"unreadable ground truth: {exc}")
+            yield Sample(page_id, b"", "", None, error=f"unreadable ground truth: {exc}")
             continue
         html, error = _read_gz(root / "html" / f"{page_id}.html.gz")
         yield Sample(page_id, html, data.get("url") or "", truth.get("main_content") or "",
@@ -227,48 +229,50 @@ def _reason(exc: Exception) -> str:
     return exc.reason if isinstance(exc, ScraperError) else f"{type(exc).__name__}: {exc}"
 
 
-def _run_one(name: str, system: System, sample: Sample, kind: str,
-             options: EvalOptions) -> PageResult:
-    failure, result = sample.error, Extraction("", metadata=False)
+def _extract(system: System, sample: Sample) -> tuple[Extraction, float, str | None]:
+    """Run one system on one page: (result, milliseconds of the timed call, failure reason)."""
+    if sample.error is not None:
+        return Extraction("", metadata=False), 0.0, sample.error
     start = time.perf_counter()
-    if failure is None:
-        try:
-            result = _as_extraction(system.extract(sample.html, sample.url))
-        except Exception as exc:  # any system bug is one failed page, never a failed run
-            failure = _reason(exc)
+    try:
+        result = _as_extraction(system.extract(sample.html, sample.url))
+    except Exception as exc:  # any system bug is one failed page, never a failed run
+        return Extraction("", metadata=False), (time.perf_counter() - start) * 1000, _reason(exc)
     ms = (time.perf_counter() - start) * 1000
-    has_truth = any((sample.title, sample.author, sample.date))
-    if has_truth and system.metadata is not None and failure is None:
+    if system.metadata is not None and any((sample.title, sample.author, sample.date)):
         try:
             meta = _as_extraction(system.metadata(sample.html, sample.url))
-            result = replace(result, title=meta.title, author=meta.author, date=meta.date,
-                             metadata=True)
         except Exception:  # a metadata crash only costs the metadata fields
-            result = replace(result, metadata=True)
-    text = result.text
-    row = PageResult(
-        sample.id, name, sample.url, ms, failure, len(text), 0.0, 0.0, 0.0,
-        has_metadata=result.metadata or system.metadata is not None,
-        title=result.title, author=result.author,
-        date=metrics.iso_date(result.date) if result.date else None,
-        text=text if options.keep_text else None)
+            meta = Extraction("")
+        result = replace(result, title=meta.title, author=meta.author, date=meta.date,
+                         metadata=True)
+    return result, ms, None
+
+
+def _run_one(name: str, system: System, sample: Sample, kind: str,
+             options: EvalOptions) -> PageResult:
+    result, ms, failure = _extract(system, sample)
+    text, truth = result.text, sample.truth or ""
     if kind == "aeb":
-        score = metrics.shingle_score(sample.truth, text)
-        row = replace(row, precision=score.precision, recall=score.recall, f1=score.f1,
-                      tp=score.tp, fp=score.fp, fn=score.fn,
-                      exact=metrics.exact_match(sample.truth, text))
+        page = metrics.shingle_score(truth, text)
+        scores: dict[str, Any] = {"tp": page.tp, "fp": page.fp, "fn": page.fn,
+                                  "exact": metrics.exact_match(truth, text)}
     else:
-        prf = metrics.word_prf(text, sample.truth)
-        row = replace(row, precision=prf.precision, recall=prf.recall, f1=prf.f1)
-    return replace(
-        row,
+        page = metrics.word_prf(text, truth)
+        scores = {}
+    return PageResult(
+        sample.id, name, sample.url, ms, failure, len(text),
+        page.precision, page.recall, page.f1, **scores,
         with_found=metrics.count_snippets(text, sample.with_snippets),
         with_total=len(sample.with_snippets),
         without_found=metrics.count_snippets(text, sample.without_snippets),
         without_total=len(sample.without_snippets),
+        has_metadata=result.metadata or system.metadata is not None,
+        title=result.title, author=result.author, date=metrics.iso_date(result.date),
         title_ok=metrics.title_match(result.title, sample.title) if sample.title else None,
         author_ok=metrics.author_match(result.author, sample.author) if sample.author else None,
-        date_ok=metrics.date_match(result.date, sample.date) if sample.date else None)
+        date_ok=metrics.date_match(result.date, sample.date) if sample.date else None,
+        text=text if options.keep_text else None)
 
 
 def _share(flags: list[bool | None]) -> float | None:
@@ -348,7 +352,7 @@ def evaluate(path: str | Path, systems: Mapping[str, System | Extractor] | None 
              for name, s in (systems if systems is not None else default_systems()).items()}
     names = list(named)
     rows: dict[str, list[PageResult]] = {name: [] for name in names}
-    skipped: list[tuple[str, str]] = []
+    unloadable: list[tuple[str, str]] = []
     for index, sample in enumerate(load_dataset(path)):
         if options.limit is not None and index >= options.limit:
             break
@@ -356,7 +360,9 @@ def evaluate(path: str | Path, systems: Mapping[str, System | Extractor] | None 
             for name in names:
                 _run_one(name, named[name], sample, kind, options)
         if sample.error is not None:
-            skipped.append((sample.id, sample.error))
+            unloadable.append((sample.id, sample.error))
+        if sample.truth is None:
+            continue
         # Rotating the order spreads any first-call or cache advantage over all systems.
         for name in names[index % len(names):] + names[:index % len(names)]:
             rows[name].append(_run_one(name, named[name], sample, kind, options))
@@ -364,7 +370,7 @@ def evaluate(path: str | Path, systems: Mapping[str, System | Extractor] | None 
             on_page(index, sample)
     report = EvalReport(
         str(path), kind, tuple(summarise(n, rows[n], kind, options) for n in names),
-        tuple(r for page_rows in zip(*rows.values()) for r in page_rows), tuple(skipped))
+        tuple(r for page_rows in zip(*rows.values()) for r in page_rows), tuple(unloadable))
     if options.per_page_path is not None:
         write_rows(report.rows, options.per_page_path)
     return report
@@ -427,9 +433,9 @@ def render_markdown(report: EvalReport, compare: tuple[str, str] | None = None,
              "| " + " | ".join(columns[i][0] for i in keep) + " |",
              "|" + "|".join("---" for _ in keep) + "|"]
     lines += ["| " + " | ".join(row[i] for i in keep) + " |" for row in cells]
-    if report.skipped:
-        lines += ["", f"Skipped {len(report.skipped)} unloadable pages: "
-                  + ", ".join(f"{i} ({why})" for i, why in report.skipped)]
+    if report.unloadable:
+        lines += ["", f"{len(report.unloadable)} unloadable pages: "
+                  + ", ".join(f"{i} ({why})" for i, why in report.unloadable)]
     if compare and worst > 0:
         system, baseline = compare
         lines += ["", f"Pages where {system} is worst relative to {baseline} (page F1):", "",

@@ -36,9 +36,7 @@ class AddressPolicy:
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """Return the IPv4 address tunnelled inside an IPv6 one (mapped, 6to4, Teredo), if any."""
-    if ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
+    """Return the IPv4 address tunnelled inside an IPv6 one (6to4, Teredo), if any."""
     if ip.sixtofour is not None:
         return ip.sixtofour
     if ip.teredo is not None:
@@ -54,6 +52,8 @@ def is_public_address(address: str | IPAddress) -> bool:
     """
     ip = ipaddress.ip_address(address) if isinstance(address, str) else address
     if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return is_public_address(ip.ipv4_mapped)
         inner = _embedded_ipv4(ip)
         if inner is not None and not is_public_address(inner):
             return False

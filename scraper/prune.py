@@ -14,18 +14,23 @@ from lxml.html import HtmlElement
 from .article import Removal
 from .rules import RuleSet
 
-_VISIBLE_TEXT = ".//text()[not(parent::script or parent::style or parent::noscript or parent::template)]"
+# Scripts and styles are noise to every later stage, but JSON-LD carries metadata.
+_INVISIBLE = '//script[not(contains(@type, "ld+json"))]|//style|//template'
 _PROTECTED = frozenset({"html", "body", "head"})
 _ATTRS = ("class", "id", "data-component", "data-testid")
+_ATTR_XPATH = "//*[@class or @id or @data-component or @data-testid]"
 # Short blocks only: a heading that announces promo is a handful of words, never a paragraph.
-_HEADING_XPATH = (
-    ".//*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::p or self::span"
-    " or self::strong or self::b or self::div or self::header or self::figcaption or self::legend"
-    " or self::button][string-length(normalize-space()) > 2 and string-length(normalize-space()) < 90]"
-)
+# Text nodes short enough to be a heading; their element is checked in Python.
+_SHORT_TEXT_XPATH = "//body//text()[string-length(.) > 2 and string-length(.) < 160]"
+_HEADING_ELEMENTS = frozenset({"h2", "h3", "h4", "h5", "h6", "p", "span", "strong", "b", "div",
+                               "header", "figcaption", "legend", "button", "a", "li"})
+_INLINE = frozenset({"a", "span", "strong", "b", "em", "i"})
 _HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _HEADING_MAX_WORDS = 12
 _CLIMB_LEVELS = 5
+# Promo boxes and headline lists hold short teasers; several long paragraphs mean article text
+# (the AEB page whose article column is class "non-ad-column" taught us this).
+_PROSE_TEST = "count(.//p[string-length() > 160]) >= 4"
 # A promo box's own words (its non-link text besides the heading) stay under this; article
 # containers are far above it, so climbing stops before reaching them.
 _BOX_OWN_TEXT = 320
@@ -47,8 +52,8 @@ class PruneResult:
 
 
 def text_length(el: HtmlElement) -> int:
-    """Visible characters below `el` (scripts and styles excluded)."""
-    return sum(len(t) for t in el.xpath(_VISIBLE_TEXT))
+    """Characters of text below `el`; scripts and styles were stripped before."""
+    return len(el.text_content())
 
 
 def _link_length(el: HtmlElement) -> int:
@@ -91,21 +96,31 @@ def _candidates(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, st
     for name, selector in rules.css:
         found.extend((el, name) for el in selector(root))
     if rules.attr is not None:
-        for el in root.iter():
-            if not isinstance(el.tag, str) or el.tag in _PROTECTED:
+        for el in root.xpath(_ATTR_XPATH):
+            if el.tag in _PROTECTED:
                 continue
             attrs = " ".join(v for a in _ATTRS if (v := el.get(a)))
-            if attrs and (match := rules.attr.search(attrs)):
-                found.append((el, rules.attr_names[int(match.lastgroup[1:])]))
+            if name := rules.attr_rule(attrs):
+                found.append((el, name))
     if rules.heading is not None:
-        body = root.find("body")
-        for el in (body if body is not None else root).xpath(_HEADING_XPATH):
-            text = " ".join(el.text_content().split()).strip(" :.»›>|")
-            if len(text.split()) > _HEADING_MAX_WORDS:
+        for node in root.xpath(_SHORT_TEXT_XPATH):
+            el = node.getparent()
+            if node.is_tail or el is None or el.tag not in _HEADING_ELEMENTS:
                 continue
-            if match := rules.heading.fullmatch(text):
-                name = rules.heading_names[int(match.lastgroup[1:])]
-                found.extend((block_el, name) for block_el in _heading_block(el))
+            text = " ".join(node.split()).strip(" :.»›>|").lower()
+            if not text or len(text.split()) > _HEADING_MAX_WORDS:
+                continue
+            if (match := rules.heading.fullmatch(text)) is None:
+                continue
+            if el.tag in _INLINE:
+                # <h3><span>More from this section</span></h3> is a heading; a phrase inside a
+                # sentence is not.
+                up = el.getparent()
+                if up is None or len(up.text_content().strip()) > len(node.strip()) + 3:
+                    continue
+                el = up
+            name = rules.heading_names[int(match.lastgroup[1:])]
+            found.extend((block_el, name) for block_el in _heading_block(el))
     return found
 
 
@@ -123,28 +138,39 @@ def _outermost(found: list[tuple[HtmlElement, str]]) -> list[tuple[HtmlElement, 
 
 def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOptions()) -> PruneResult:
     """Remove promo blocks from `root` in place and report what went and what was refused."""
+    for el in root.xpath(_INVISIBLE):
+        el.drop_tree()
     found = _candidates(root, rules)
     if not found:
         return PruneResult((), ())
     total = max(text_length(root), 1)
     guarded = total >= options.min_guarded_chars
-    sizes: dict[int, int] = {}
-    kept: list[tuple[HtmlElement, str]] = []
     reverted: list[str] = []
-    for el, name in found:
-        if id(el) in sizes:
-            continue
-        size = sizes[id(el)] = text_length(el)
-        if guarded and size > options.max_element_share * total:
-            reverted.append(f"{name}: would remove {size / total:.0%} of the page text")
-        else:
-            kept.append((el, name))
-    planned = _outermost(kept)
-    removed_share = sum(sizes[id(el)] for el, _ in planned) / total
+    planned: list[tuple[HtmlElement, str, int]] = []
+    refused: set[int] = set()
+    while found:
+        # Measure only the outermost candidates; when one is refused, the candidates nested in
+        # it get their turn in the next round.
+        outer = _outermost(found)
+        for el, name in outer:
+            size = text_length(el)
+            if guarded and size > options.max_element_share * total:
+                reverted.append(f"{name}: would remove {size / total:.0%} of the page text")
+                refused.add(id(el))
+            elif el.xpath(_PROSE_TEST):
+                reverted.append(f"{name}: would remove a block of article paragraphs")
+                refused.add(id(el))
+            else:
+                planned.append((el, name, size))
+        taken = {id(el) for el, _ in outer}
+        found = [(el, n) for el, n in found if id(el) not in taken
+                 and any(id(a) in refused for a in el.iterancestors())
+                 and not any(id(a) in taken and id(a) not in refused for a in el.iterancestors())]
+    removed_share = sum(size for _, _, size in planned) / total
     if guarded and removed_share > options.max_total_share:
         return PruneResult((), (*reverted, f"html rules: would remove {removed_share:.0%} of the page text"))
     removals = []
-    for el, name in planned:
+    for el, name, _ in planned:
         removals.append(Removal.of(name, el.text_content()))
         el.drop_tree()
     return PruneResult(tuple(removals), tuple(reverted))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -69,6 +69,19 @@ class RuleSet:
     heading: re.Pattern[str] | None
     heading_names: tuple[str, ...]
     text: tuple[TextRule, ...]
+    # Class strings repeat across elements and pages; matching each once is most of the speed.
+    _attr_memo: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def attr_rule(self, attrs: str) -> str | None:
+        """Name of the class/id rule matching an element's attribute string, if any."""
+        memo = self._attr_memo
+        if attrs in memo:
+            return memo[attrs]
+        if len(memo) > 100_000:
+            memo.clear()
+        match = self.attr.search(attrs.lower()) if self.attr is not None else None
+        name = memo[attrs] = self.attr_names[int(match.lastgroup[1:])] if match else None
+        return name
 
 
 def _compile(pattern: str, where: str) -> re.Pattern[str]:
@@ -137,7 +150,8 @@ def _join(rules: Iterable[HtmlRule], kind: str) -> tuple[re.Pattern[str] | None,
     if not chosen:
         return None, ()
     pattern = "|".join(f"(?P<r{i}>{r.pattern})" for i, r in enumerate(chosen))
-    return re.compile(pattern, re.IGNORECASE), tuple(r.name for r in chosen)
+    # Class/id and heading patterns run on lowercased text: case-insensitive matching is 3x slower.
+    return re.compile(pattern), tuple(r.name for r in chosen)
 
 
 class RuleBook:

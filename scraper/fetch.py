@@ -1,0 +1,363 @@
+"""Fetch one page safely: address guard, retries with backoff, manual redirects, byte cap, HTML only.
+
+Failure reasons are short and stable because the crawl summary groups failures by reason. The
+convention: the text before the first ": " names the group ("HTTP 404", "timeout after 30 s
+(read)", "connection refused", "connection reset while reading body", "redirect loop: <url>",
+"too many redirects (>5)", "not HTML: application/pdf", "body larger than 10 MB",
+"private address refused: 10.0.0.1 (...)", "DNS lookup failed", "TLS error: <what>").
+"""
+
+from __future__ import annotations
+
+import http.client
+import importlib.metadata
+import random
+import re
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3.exceptions
+from requests.utils import requote_uri
+
+from .decode import charset_from_content_type
+from .errors import FetchError, HTTPStatusError, ScraperError, SkippedError, TooLargeError
+from .guard import AddressPolicy, GuardedAdapter, precheck_host
+from .urls import DEFAULT_PORTS, check
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_CHUNK = 64 * 1024
+_SNIFF_BYTES = 1024
+# The WHATWG "text/html" sniffing signatures, matched after leading whitespace.
+_HTML_SIGNATURE = re.compile(
+    rb"\s*(<!--|<(!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body"
+    rb"|br|p)[\s>])", re.IGNORECASE)
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("scraper")
+    except importlib.metadata.PackageNotFoundError:
+        return "0.1.0"
+
+
+DEFAULT_USER_AGENT = f"scraper/{_version()} (+https://github.com/scraper-dev/scraper)"
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """How to fetch: identity, timeouts (seconds), retry policy, limits and address policy.
+
+    `total_timeout` bounds one attempt's wall-clock time so a server dripping one byte per
+    read-timeout cannot hold a worker forever. `allowed_endpoints` exempts exact `(ip, port)`
+    pairs from the private-address rule (tests, local mirrors).
+    """
+
+    user_agent: str = DEFAULT_USER_AGENT
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    total_timeout: float = 300.0
+    retries: int = 3
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    retry_after_cap: float = 120.0
+    max_redirects: int = 5
+    max_bytes: int = 10 * 1024 * 1024
+    allow_private: bool = False
+    allowed_endpoints: frozenset[tuple[str, int]] = field(default_factory=frozenset)
+    robots_timeout: float = 10.0
+
+    @property
+    def policy(self) -> AddressPolicy:
+        """The address policy these options describe."""
+        return AddressPolicy(self.allow_private, self.allowed_endpoints)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A successful response (2xx, or 304 for a conditional request) with its raw body.
+
+    `content_type` is the lower-cased media type without parameters; `http_charset` is the
+    Content-Type charset label, for `scraper.decode.decode_bytes`. `elapsed_s` covers the whole
+    call, retries and waits included; `attempts` counts tries (1 = no retry).
+    """
+
+    url: str
+    final_url: str
+    status: int
+    headers: dict[str, str]
+    content_type: str | None
+    http_charset: str | None
+    body: bytes
+    fetched_at: str
+    elapsed_s: float
+    attempts: int
+    etag: str | None
+    last_modified: str | None
+
+
+class _Retry(Exception):
+    """A failure worth another attempt; `error` is what the caller sees if none is left."""
+
+    def __init__(self, error: ScraperError, retry_after: float | None = None) -> None:
+        super().__init__(error.reason)
+        self.error = error
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Parse a Retry-After header (delta seconds or HTTP date) into seconds from `now`."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def format_size(n: int) -> str:
+    """Render a byte count as reasons show it: "10 MB", "64 KB" or "1000 bytes"."""
+    for unit, factor in (("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= factor and n % factor == 0:
+            return f"{n // factor} {unit}"
+    return f"{n} bytes"
+
+
+def looks_like_html(head: bytes) -> bool:
+    """True if the first bytes of an untyped body start like an HTML document."""
+    return bool(_HTML_SIGNATURE.match(head.removeprefix(b"\xef\xbb\xbf")[:_SNIFF_BYTES]))
+
+
+def _media_type(content_type: str | None) -> str | None:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media or None
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """Every exception wrapped inside `exc` (args, causes, urllib3 `reason`), outermost first."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo:
+        current = todo.pop(0)
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        todo += [a for a in current.args if isinstance(a, BaseException)]
+        todo += [e for e in (current.__cause__, current.__context__,
+                             getattr(current, "reason", None)) if isinstance(e, BaseException)]
+    return seen
+
+
+def _network_error(exc: requests.RequestException, options: FetchOptions,
+                   in_body: bool) -> ScraperError | _Retry:
+    """Map a requests/urllib3 failure to a stable reason; retryable ones come as `_Retry`."""
+    causes = _causes(exc)
+
+    def has(*kinds: type[BaseException]) -> bool:
+        return any(isinstance(c, kinds) for c in causes)
+
+    if has(ConnectionRefusedError):
+        return _Retry(FetchError("connection refused"))
+    # urllib3's NewConnectionError subclasses ConnectTimeoutError, hence requests' own class.
+    if has(requests.ConnectTimeout):
+        return _Retry(FetchError(f"timeout after {options.connect_timeout:g} s (connect)"))
+    if has(requests.ReadTimeout, urllib3.exceptions.ReadTimeoutError, socket.timeout):
+        return _Retry(FetchError(f"timeout after {options.read_timeout:g} s (read)"))
+    if has(ssl.SSLCertVerificationError):
+        return FetchError("TLS error: certificate verify failed")
+    if has(requests.exceptions.SSLError, ssl.SSLError):
+        return FetchError("TLS error: handshake failed")
+    if has(urllib3.exceptions.NameResolutionError, socket.gaierror):
+        return FetchError("DNS lookup failed")
+    if has(requests.exceptions.ContentDecodingError):
+        return FetchError("bad content encoding")
+    reset = has(ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
+    if in_body:
+        return _Retry(FetchError("connection reset while reading body" if reset
+                                 else "connection closed while reading body"))
+    if reset:
+        return _Retry(FetchError("connection reset"))
+    if has(http.client.RemoteDisconnected):
+        return _Retry(FetchError("connection closed by server"))
+    if has(requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader):
+        return FetchError("invalid request")
+    return _Retry(FetchError("connection failed"))
+
+
+class Fetcher:
+    """Fetches URLs with one pooled `requests.Session` per worker thread; see `fetch`.
+
+    `sleep` is how backoff waits are taken; tests pass a recorder to stay fast.
+    """
+
+    def __init__(self, options: FetchOptions | None = None, *,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.options = options or FetchOptions()
+        self.sleep = sleep
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every thread's session and its pooled connections."""
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False  # an environment proxy would bypass the address guard
+            adapter = GuardedAdapter(self.options.policy, max_retries=0)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            session.headers.update({
+                "User-Agent": self.options.user_agent,
+                "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+            })
+            with self._lock:
+                self._sessions.append(session)
+            self._local.session = session
+        return session
+
+    def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None,
+              *, html_only: bool = True) -> Fetched:
+        """Fetch `url` and return its body, or raise a `ScraperError` with a stable reason.
+
+        With `etag`/`last_modified` the request is conditional and an unchanged page comes back
+        as status 304 with an empty body. `html_only=False` accepts any content type (robots).
+        """
+        started = time.monotonic()
+        url = check(url)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                final_url, response, body = self._attempt(url, headers, html_only)
+                break
+            except _Retry as retry:
+                if attempt > self.options.retries:
+                    raise retry.error from retry.__cause__
+                self.sleep(self._delay(attempt, retry.retry_after))
+        lowered = {k.lower(): v for k, v in response.headers.items()}
+        content_type = lowered.get("content-type")
+        return Fetched(
+            url=url, final_url=final_url, status=response.status_code, headers=lowered,
+            content_type=_media_type(content_type),
+            http_charset=charset_from_content_type(content_type), body=body,
+            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds")
+            .replace("+00:00", "Z"),
+            elapsed_s=round(time.monotonic() - started, 3), attempts=attempt,
+            etag=lowered.get("etag"), last_modified=lowered.get("last-modified"))
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        """Honour Retry-After (capped), else exponential backoff with full jitter."""
+        o = self.options
+        if retry_after is not None:
+            return min(retry_after, o.retry_after_cap)
+        return random.uniform(0, min(o.backoff_cap, o.backoff_base * 2 ** (attempt - 1)))
+
+    def _attempt(self, url: str, headers: Mapping[str, str],
+                 html_only: bool) -> tuple[str, requests.Response, bytes]:
+        """One try: follow redirects by hand, checking every hop, then read the final body."""
+        o = self.options
+        deadline = time.monotonic() + o.total_timeout
+        current, seen, hops = url, {url}, 0
+        while True:
+            parts = urlsplit(current)
+            precheck_host(parts.hostname or "", parts.port or DEFAULT_PORTS[parts.scheme.lower()],
+                          o.policy)
+            response = self._get(current, headers)
+            try:
+                location = response.headers.get("location")
+                if response.status_code not in REDIRECT_STATUSES or not location:
+                    return current, response, self._body(response, html_only, deadline)
+                target = check(urljoin(current, requote_uri(location.strip())))
+                if target in seen:
+                    raise FetchError(f"redirect loop: {target}")
+                hops += 1
+                if hops > o.max_redirects:
+                    raise FetchError(f"too many redirects (>{o.max_redirects})")
+                seen.add(target)
+                current = target
+            finally:
+                response.close()
+
+    def _get(self, url: str, headers: Mapping[str, str]) -> requests.Response:
+        try:
+            return self._session().get(
+                url, headers=dict(headers), stream=True, allow_redirects=False,
+                timeout=(self.options.connect_timeout, self.options.read_timeout))
+        except requests.RequestException as exc:
+            raise _network_error(exc, self.options, in_body=False) from exc
+
+    def _body(self, response: requests.Response, html_only: bool, deadline: float) -> bytes:
+        """Check status, type and size from the headers, then stream the body under the cap."""
+        status = response.status_code
+        if status == 429 or 500 <= status <= 599:
+            raise _Retry(HTTPStatusError(f"HTTP {status}", status),
+                         retry_after_seconds(response.headers.get("retry-after")))
+        if status == 304:
+            return b""
+        if not 200 <= status <= 299:
+            raise HTTPStatusError(f"HTTP {status}", status)
+        media = _media_type(response.headers.get("content-type"))
+        if html_only and media is not None and media not in HTML_TYPES:
+            raise SkippedError(f"not HTML: {media}")
+        cap = self.options.max_bytes
+        too_large = TooLargeError(f"body larger than {format_size(cap)}")
+        declared = response.headers.get("content-length", "").strip()
+        if declared.isdigit() and int(declared) > cap:
+            raise too_large
+        chunks: list[bytes] = []
+        total = 0
+        sniffed = not (html_only and media is None)
+        try:
+            for chunk in response.iter_content(chunk_size=_CHUNK):
+                total += len(chunk)
+                if total > cap:
+                    raise too_large
+                chunks.append(chunk)
+                if not sniffed and total >= _SNIFF_BYTES:
+                    self._sniff(b"".join(chunks))
+                    sniffed = True
+                if time.monotonic() > deadline:
+                    raise FetchError(f"timeout after {self.options.total_timeout:g} s (total)")
+        except requests.RequestException as exc:
+            raise _network_error(exc, self.options, in_body=True) from exc
+        body = b"".join(chunks)
+        if not sniffed:
+            self._sniff(body)
+        return body
+
+    @staticmethod
+    def _sniff(head: bytes) -> None:
+        if not looks_like_html(head):
+            raise SkippedError("not HTML: missing content type")

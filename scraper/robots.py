@@ -1,0 +1,121 @@
+"""robots.txt: fetched once per host:port, cached, thread-safe, parsed with Protego.
+
+Availability rules (ours, close to common crawler practice): a robots.txt that is missing (404
+and other 4xx), unreachable, too large, refused by the address guard, or failing with 5xx after
+retries means "no rules"; 401/403 mean the whole host is off limits. (RFC 9309 would treat 5xx
+as "disallow all"; we follow the project's spec instead.) Redirects are followed by the fetcher.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
+
+from protego import Protego
+
+from .errors import HTTPStatusError, ScraperError, SkippedError
+from .fetch import Fetcher, FetchOptions
+from .urls import host_key, normalise
+
+# RFC 9309 asks crawlers to parse at least 500 KiB; beyond that the file is ignored whole.
+ROBOTS_MAX_BYTES = 512 * 1024
+
+
+@dataclass(frozen=True)
+class RobotsRules:
+    """The outcome for one host: parsed rules, "no rules" (None) or everything disallowed."""
+
+    parser: Protego | None = None
+    disallow_all: bool = False
+    source: str = "none"  # "robots.txt", "HTTP 403", "HTTP 404", "timeout ..."
+
+
+@dataclass
+class _Entry:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    rules: RobotsRules | None = None
+
+
+class RobotsCache:
+    """Answers "may this user agent fetch this URL?" for many threads, one fetch per host.
+
+    Built from a `Fetcher` (its options and sleep function are reused) or from `FetchOptions`.
+    The robots fetch uses `robots_timeout` for connect, read and total time, the same address
+    guard and the same retry policy as page fetches.
+    """
+
+    def __init__(self, source: Fetcher | FetchOptions) -> None:
+        options = source.options if isinstance(source, Fetcher) else source
+        sleep = source.sleep if isinstance(source, Fetcher) else time.sleep
+        self.user_agent = options.user_agent
+        self._fetcher = Fetcher(replace(
+            options, connect_timeout=min(options.connect_timeout, options.robots_timeout),
+            read_timeout=options.robots_timeout, total_timeout=options.robots_timeout,
+            max_bytes=ROBOTS_MAX_BYTES), sleep=sleep)
+        self._lock = threading.Lock()
+        self._entries: dict[str, _Entry] = {}
+
+    def close(self) -> None:
+        """Close the robots fetcher's connections."""
+        self._fetcher.close()
+
+    def rules(self, url: str) -> RobotsRules:
+        """Return the cached rules for `url`'s host, fetching robots.txt on first use."""
+        key = host_key(url)
+        with self._lock:
+            entry = self._entries.setdefault(key, _Entry())
+        # Only callers for the same host wait on each other; other hosts proceed in parallel.
+        with entry.lock:
+            if entry.rules is None:
+                entry.rules = self._load(url)
+            return entry.rules
+
+    def allowed(self, url: str, user_agent: str | None = None) -> bool:
+        """True if robots.txt lets `user_agent` (default: ours) fetch `url`."""
+        rules = self.rules(url)
+        if rules.disallow_all:
+            return False
+        if rules.parser is None:
+            return True
+        return rules.parser.can_fetch(normalise(url), user_agent or self.user_agent)
+
+    def check(self, url: str, user_agent: str | None = None) -> None:
+        """Raise `SkippedError("disallowed by robots.txt")` unless `allowed(url)`."""
+        if not self.allowed(url, user_agent):
+            raise SkippedError("disallowed by robots.txt")
+
+    def crawl_delay(self, url_or_host_key: str, user_agent: str | None = None) -> float | None:
+        """Crawl-delay in seconds for a URL's host (or a "host:port" key), if robots.txt sets one.
+
+        A bare host key that is not cached yet is fetched over https for port 443, else http.
+        """
+        url = url_or_host_key
+        if "://" not in url:
+            scheme = "https" if url.endswith(":443") else "http"
+            with self._lock:
+                entry = self._entries.get(url)
+            if entry is None or entry.rules is None:
+                url = f"{scheme}://{url_or_host_key}/"
+            else:
+                return self._delay(entry.rules, user_agent)
+        return self._delay(self.rules(url), user_agent)
+
+    def _delay(self, rules: RobotsRules, user_agent: str | None) -> float | None:
+        if rules.parser is None:
+            return None
+        return rules.parser.crawl_delay(user_agent or self.user_agent)
+
+    def _load(self, url: str) -> RobotsRules:
+        parts = urlsplit(normalise(url))
+        robots_url = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}/robots.txt"
+        try:
+            fetched = self._fetcher.fetch(robots_url, html_only=False)
+        except HTTPStatusError as exc:
+            return RobotsRules(disallow_all=exc.status in (401, 403), source=exc.reason)
+        except ScraperError as exc:
+            return RobotsRules(source=exc.reason)
+        # RFC 9309: robots.txt is UTF-8; a stray bad byte must not void the whole file.
+        text = fetched.body.decode("utf-8", "replace")
+        return RobotsRules(parser=Protego.parse(text), source="robots.txt")
