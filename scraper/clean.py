@@ -27,6 +27,11 @@ class CleanOptions:
     """What to clean with: extra rule files, and whether each stage runs."""
 
     rule_files: tuple[str, ...] = ()
+    # trafilatura's own ceiling; real article pages are far below it, and beyond it lxml and
+    # trafilatura take seconds and hundreds of MB per page.
+    max_bytes: int = 20 * 1024 * 1024
+    # Fewer words than this is a menu or a stub, not an article.
+    min_words: int = 5
     prune: bool = True
     filters: bool = True
     extract: ExtractOptions = field(default_factory=ExtractOptions)
@@ -58,6 +63,8 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
     """Clean one page into an `Article`; bytes are decoded by our own decoder first."""
     options = options or DEFAULT_OPTIONS
     encoding = None
+    if len(html) > options.max_bytes:
+        raise InputError(f"page larger than {options.max_bytes // 2**20} MB")
     if isinstance(html, bytes):
         html, encoding = decode_bytes(html, http_charset)
     elif not html.strip():
@@ -89,6 +96,8 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
     text = "\n\n".join(line.strip() for line in lines if line.strip())
     if not text:
         raise ExtractionError("nothing left after removing promo")
+    if len(text.split()) < options.min_words:
+        raise ExtractionError("no article text found")
     return Article(
         text=text, url=url or page_url_, canonical_url=page_url(root, url), title=found.title,
         author=found.author, date=found.date, sitename=found.sitename,

@@ -1,4 +1,4 @@
-"""Fetch one page safely: address guard, retries with backoff, manual redirects, byte cap, HTML only.
+"""Fetch one page safely: address guard, retries, manual redirects, size cap, HTML only.
 
 Failure reasons are short and stable because the crawl summary groups failures by reason. The
 convention: the text before the first ": " names the group ("HTTP 404", "timeout after 30 s
@@ -19,18 +19,24 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import requests
 import urllib3.exceptions
 from requests.utils import requote_uri
 
 from .decode import charset_from_content_type
-from .errors import FetchError, HTTPStatusError, ScraperError, SkippedError, TooLargeError
+from .errors import (
+    FetchError,
+    HTTPStatusError,
+    ScraperError,
+    SkippedError,
+    TooLargeError,
+)
 from .guard import AddressPolicy, GuardedAdapter, precheck_host
-from .urls import DEFAULT_PORTS, check
+from .urls import check, host_key
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -125,8 +131,8 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def format_size(n: int) -> str:
@@ -196,6 +202,16 @@ def _network_error(exc: requests.RequestException, options: FetchOptions,
     if has(requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader):
         return FetchError("invalid request")
     return _Retry(FetchError("connection failed"))
+
+
+def _drain(response: requests.Response) -> None:
+    """Read a small unwanted body (redirect, error page) so the connection can be reused."""
+    declared = response.headers.get("content-length", "").strip()
+    if declared.isdigit() and int(declared) <= _CHUNK:
+        try:
+            response.content  # noqa: B018  (bytes only; the text is never decoded here)
+        except requests.RequestException:
+            pass  # the connection is simply closed instead of pooled
 
 
 class Fetcher:
@@ -272,7 +288,7 @@ class Fetcher:
             url=url, final_url=final_url, status=response.status_code, headers=lowered,
             content_type=_media_type(content_type),
             http_charset=charset_from_content_type(content_type), body=body,
-            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds")
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds")
             .replace("+00:00", "Z"),
             elapsed_s=round(time.monotonic() - started, 3), attempts=attempt,
             etag=lowered.get("etag"), last_modified=lowered.get("last-modified"))
@@ -291,14 +307,15 @@ class Fetcher:
         deadline = time.monotonic() + o.total_timeout
         current, seen, hops = url, {url}, 0
         while True:
-            parts = urlsplit(current)
-            precheck_host(parts.hostname or "", parts.port or DEFAULT_PORTS[parts.scheme.lower()],
-                          o.policy)
+            host, _, port = host_key(current).rpartition(":")
+            precheck_host(host, int(port), o.policy)
             response = self._get(current, headers)
             try:
                 location = response.headers.get("location")
                 if response.status_code not in REDIRECT_STATUSES or not location:
-                    return current, response, self._body(response, html_only, deadline)
+                    body = self._body(response, html_only, bool(headers), deadline)
+                    return current, response, body
+                _drain(response)
                 target = check(urljoin(current, requote_uri(location.strip())))
                 if target in seen:
                     raise FetchError(f"redirect loop: {target}")
@@ -318,16 +335,18 @@ class Fetcher:
         except requests.RequestException as exc:
             raise _network_error(exc, self.options, in_body=False) from exc
 
-    def _body(self, response: requests.Response, html_only: bool, deadline: float) -> bytes:
+    def _body(self, response: requests.Response, html_only: bool, conditional: bool,
+              deadline: float) -> bytes:
         """Check status, type and size from the headers, then stream the body under the cap."""
         status = response.status_code
-        if status == 429 or 500 <= status <= 599:
-            raise _Retry(HTTPStatusError(f"HTTP {status}", status),
-                         retry_after_seconds(response.headers.get("retry-after")))
-        if status == 304:
+        if status == 304 and conditional:
             return b""
         if not 200 <= status <= 299:
-            raise HTTPStatusError(f"HTTP {status}", status)
+            _drain(response)
+            error = HTTPStatusError(f"HTTP {status}", status)
+            if status == 429 or 500 <= status <= 599:
+                raise _Retry(error, retry_after_seconds(response.headers.get("retry-after")))
+            raise error
         media = _media_type(response.headers.get("content-type"))
         if html_only and media is not None and media not in HTML_TYPES:
             raise SkippedError(f"not HTML: {media}")

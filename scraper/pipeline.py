@@ -22,7 +22,6 @@ from .errors import InputError, ScraperError
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
 TEXT_SUFFIXES = (".txt", ".txt.gz")
-_MAX_INPUT_BYTES = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -61,26 +60,29 @@ def find_inputs(paths: Iterable[str]) -> Iterator[Input]:
             yield Input(given)
 
 
-def read_input(item: Input) -> bytes:
-    """The raw bytes of an input, gunzipped when the name ends in `.gz`."""
+def read_input(item: Input, limit: int) -> bytes:
+    """The raw bytes of an input, gunzipped when the name ends in `.gz`; at most `limit` bytes."""
     if item.data is not None:
         return item.data
+    too_big = InputError(f"page larger than {limit // 2**20} MB")
     path = Path(item.source)
     try:
-        if path.stat().st_size > _MAX_INPUT_BYTES:
-            raise InputError(f"file larger than {_MAX_INPUT_BYTES // 2**20} MB")
-        data = path.read_bytes()
+        if path.stat().st_size > limit:
+            raise too_big
+        if not path.name.lower().endswith(".gz"):
+            return path.read_bytes()
+        with gzip.open(path, "rb") as fh:
+            data = fh.read(limit + 1)  # bounded: a gzip bomb stops here
     except FileNotFoundError as exc:
         raise InputError("no such file") from exc
     except IsADirectoryError as exc:
         raise InputError("is a directory") from exc
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise InputError(f"corrupt or truncated gzip: {exc}") from exc
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}") from exc
-    if path.name.lower().endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise InputError(f"corrupt or truncated gzip: {exc}") from exc
+    if len(data) > limit:
+        raise too_big
     return data
 
 
@@ -96,7 +98,7 @@ def _is_text(item: Input, data: bytes) -> bool:
 def clean_input(item: Input, options: BatchOptions) -> Article | Failure:
     """Clean one input into an article, or a failure with its reason; never raises ScraperError."""
     try:
-        data = read_input(item)
+        data = read_input(item, options.clean.max_bytes)
         if _is_text(item, data):
             text, _ = decode_bytes(data)
             return clean_text(text, options.url, options=options.clean, source=item.source)

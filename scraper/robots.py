@@ -17,7 +17,7 @@ from protego import Protego
 
 from .errors import HTTPStatusError, ScraperError, SkippedError
 from .fetch import Fetcher, FetchOptions
-from .urls import host_key, normalise
+from .urls import check, host_key, normalise
 
 # RFC 9309 asks crawlers to parse at least 500 KiB; beyond that the file is ignored whole.
 ROBOTS_MAX_BYTES = 512 * 1024
@@ -79,7 +79,7 @@ class RobotsCache:
             return False
         if rules.parser is None:
             return True
-        return rules.parser.can_fetch(normalise(url), user_agent or self.user_agent)
+        return rules.parser.can_fetch(check(url), user_agent or self.user_agent)
 
     def check(self, url: str, user_agent: str | None = None) -> None:
         """Raise `SkippedError("disallowed by robots.txt")` unless `allowed(url)`."""

@@ -1,0 +1,121 @@
+"""robots.txt: rules, crawl delay, availability rules, one fetch per host, same address guard."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+
+from faultserver import FaultServer
+from scraper.errors import SkippedError
+from scraper.fetch import Fetcher, FetchOptions
+from scraper.robots import RobotsCache
+
+OPTIONS = FetchOptions(allow_private=True, connect_timeout=2, read_timeout=2, retries=1,
+                       backoff_base=0.01, backoff_cap=0.02, robots_timeout=2)
+
+
+@pytest.fixture
+def robots():
+    cache = RobotsCache(OPTIONS)
+    yield cache
+    cache.close()
+
+
+def test_disallow_and_crawl_delay(robots: RobotsCache, fault_server: FaultServer) -> None:
+    assert robots.allowed(fault_server.url("/article"))
+    assert not robots.allowed(fault_server.url("/private/page"))
+    assert not robots.allowed(fault_server.url("/private"))
+    assert robots.crawl_delay(fault_server.url("/")) == 2.0
+    with pytest.raises(SkippedError) as info:
+        robots.check(fault_server.url("/private/page"))
+    assert info.value.reason == "disallowed by robots.txt"
+
+
+def test_rules_for_our_user_agent(robots: RobotsCache, fault_server: FaultServer) -> None:
+    fault_server.robots_txt = ("User-agent: scraper\nDisallow: /article\nCrawl-delay: 5\n\n"
+                               "User-agent: *\nDisallow: /\n")
+    assert not robots.allowed(fault_server.url("/article"))
+    assert robots.allowed(fault_server.url("/other"))
+    assert robots.crawl_delay(fault_server.url("/")) == 5.0
+    assert not robots.allowed(fault_server.url("/other"), user_agent="SomeOtherBot/1.0")
+
+
+def test_fetched_once_per_host_even_from_many_threads(robots: RobotsCache,
+                                                      fault_server: FaultServer) -> None:
+    fault_server.latency = 0.1  # keep the first fetch in flight while the others arrive
+    threads = [threading.Thread(target=robots.allowed, args=(fault_server.url(f"/p{i}"),))
+               for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    robots.allowed(fault_server.url("/again"))
+    assert fault_server.count("/robots.txt") == 1
+
+
+def test_hosts_are_keyed_by_port(robots: RobotsCache) -> None:
+    with FaultServer() as open_site, FaultServer(robots_txt="User-agent: *\nDisallow: /\n") \
+            as closed_site:
+        assert robots.allowed(open_site.url("/article"))
+        assert not robots.allowed(closed_site.url("/article"))
+
+
+def test_crawl_delay_by_host_key(robots: RobotsCache, fault_server: FaultServer) -> None:
+    key = f"127.0.0.1:{fault_server.port}"
+    assert robots.crawl_delay(key) == 2.0
+    fault_server.robots_txt = "User-agent: *\nDisallow:\n"
+    assert robots.crawl_delay(fault_server.url("/")) == 2.0  # cached, not fetched again
+    assert fault_server.count("/robots.txt") == 1
+
+
+@pytest.mark.parametrize(("status", "allowed"), [
+    (404, True), (410, True), (500, True), (503, True), (401, False), (403, False),
+])
+def test_status_rules(robots: RobotsCache, fault_server: FaultServer, status: int,
+                      allowed: bool) -> None:
+    fault_server.robots_status = status
+    assert robots.allowed(fault_server.url("/article")) is allowed
+    assert robots.crawl_delay(fault_server.url("/")) is None
+
+
+def test_5xx_is_retried_before_giving_up(robots: RobotsCache, fault_server: FaultServer) -> None:
+    fault_server.robots_status = 503
+    robots.allowed(fault_server.url("/article"))
+    assert fault_server.count("/robots.txt") == 1 + OPTIONS.retries
+
+
+def test_missing_robots_allows_everything(robots: RobotsCache) -> None:
+    with FaultServer(robots_txt=None) as site:
+        assert robots.allowed(site.url("/private/page"))
+        assert robots.rules(site.url("/")).source == "HTTP 404"
+
+
+def test_unreachable_robots_allows(robots: RobotsCache, fault_server: FaultServer) -> None:
+    fault_server.latency = 1.0
+    cache = RobotsCache(replace(OPTIONS, robots_timeout=0.2, retries=0))
+    try:
+        assert cache.allowed(fault_server.url("/private/page"))
+        assert cache.rules(fault_server.url("/")).source == "timeout after 0.2 s (read)"
+    finally:
+        cache.close()
+
+
+def test_redirected_robots_is_followed(robots: RobotsCache, fault_server: FaultServer) -> None:
+    fault_server.robots_txt = None
+    fault_server.add_page("/robots.txt", "", status=301,
+                          headers={"Location": "/real-robots.txt"})
+    fault_server.add_page("/real-robots.txt", "User-agent: *\nDisallow: /article\n",
+                          content_type="text/plain")
+    assert not robots.allowed(fault_server.url("/article"))
+
+
+def test_robots_fetch_goes_through_the_address_guard(fault_server: FaultServer) -> None:
+    cache = RobotsCache(Fetcher(FetchOptions()))
+    try:
+        assert cache.allowed(fault_server.url("/private/page"))
+        assert cache.rules(fault_server.url("/")).source.startswith("private address refused")
+    finally:
+        cache.close()
+    assert fault_server.log == []

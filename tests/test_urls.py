@@ -1,0 +1,105 @@
+"""URL normalisation, validation, politeness keys and URL-list reading."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from scraper.errors import InputError, SecurityError
+from scraper.urls import check, host_key, normalise, read_url_list
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("HTTP://Example.COM/Path", "http://example.com/Path"),
+    ("https://example.com", "https://example.com/"),
+    ("https://example.com?a=1", "https://example.com/?a=1"),
+    ("http://example.com:80/a", "http://example.com/a"),
+    ("https://example.com:443/a", "https://example.com/a"),
+    ("https://example.com:8443/a", "https://example.com:8443/a"),
+    ("http://example.com:443/a", "http://example.com:443/a"),
+    ("https://example.com/a#section-2", "https://example.com/a"),
+    ("https://example.com/a?utm_source=x&id=7&UTM_Medium=y&fbclid=abc&b=2",
+     "https://example.com/a?id=7&b=2"),
+    ("https://example.com/a?gclid=1&dclid=2&msclkid=3&mc_cid=4&mc_eid=5&_ga=6&yclid=7"
+     "&igshid=8&ref_src=9", "https://example.com/a"),
+    ("https://example.com/a?z=1&a=2&m=3", "https://example.com/a?z=1&a=2&m=3"),
+    ("https://example.com/a?q=x+y&empty=&flag", "https://example.com/a?q=x+y&empty=&flag"),
+    ("https://example.com/a?utm_campaign=spring#top", "https://example.com/a"),
+    ("https://bücher.example/straße", "https://xn--bcher-kva.example/stra%C3%9Fe"),
+    ("https://example.com/caf%C3%A9", "https://example.com/caf%C3%A9"),
+    ("http://[::FFFF:7f00:1]:8080/", "http://[::ffff:7f00:1]:8080/"),
+    ("http://192.168.0.1/", "http://192.168.0.1/"),
+    ("  https://example.com/padded  ", "https://example.com/padded"),
+])
+def test_normalise(url: str, expected: str) -> None:
+    assert normalise(url) == expected
+
+
+def test_normalise_is_idempotent() -> None:
+    once = normalise("HTTPS://Bücher.Example:443/a?utm_source=x&b=1#f")
+    assert normalise(once) == once
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("", "invalid URL: empty"),
+    ("example.com/page", "invalid URL: no scheme"),
+    ("example.com:8080/page", "invalid URL: no scheme"),
+    ("http:///path-only", "invalid URL: no host"),
+    ("https://", "invalid URL: no host"),
+    ("http://example.com:99999/", "invalid URL: bad port"),
+    ("http://example.com:abc/", "invalid URL: bad port"),
+    ("http://example.com:0/", "invalid URL: bad port"),
+    ("http://exa mple.com/", "invalid URL: whitespace or control character"),
+    ("http://example.com/a b", "invalid URL: whitespace or control character"),
+    ("http://exa%20mple.com/", "invalid URL: bad host"),
+    ("http://[not-ipv6]/", "invalid URL: unparseable"),
+])
+def test_malformed_urls_are_input_errors(url: str, reason: str) -> None:
+    with pytest.raises(InputError) as info:
+        normalise(url)
+    assert info.value.reason == reason
+
+
+@pytest.mark.parametrize(("url", "scheme"), [
+    ("ftp://example.com/file", "ftp"),
+    ("file:///etc/passwd", "file"),
+    ("javascript:alert(1)", "javascript"),
+    ("mailto:someone@example.com", "mailto"),
+    ("GOPHER://example.com/", "gopher"),
+])
+def test_other_schemes_are_refused_by_policy(url: str, scheme: str) -> None:
+    with pytest.raises(SecurityError) as info:
+        normalise(url)
+    assert info.value.reason == f"unsupported scheme: {scheme}"
+
+
+def test_check_keeps_the_url_but_drops_the_fragment() -> None:
+    assert check("https://Example.com/a?utm_source=x#frag") == "https://Example.com/a?utm_source=x"
+    with pytest.raises(SecurityError):
+        check("ftp://example.com/")
+
+
+@pytest.mark.parametrize(("url", "key"), [
+    ("https://Example.com/a", "example.com:443"),
+    ("http://example.com/a", "example.com:80"),
+    ("http://example.com:8080/a", "example.com:8080"),
+    ("https://bücher.example/", "xn--bcher-kva.example:443"),
+    ("http://[::1]:9000/", "[::1]:9000"),
+    ("http://user:pw@example.com/", "example.com:80"),
+])
+def test_host_key_always_has_an_explicit_port(url: str, key: str) -> None:
+    assert host_key(url) == key
+
+
+def test_read_url_list_skips_blanks_and_comments() -> None:
+    text = "\ufeff# my list\nhttps://a.example/1\n\n   \n  https://b.example/2  \n#https://c/\n"
+    assert list(read_url_list(io.StringIO(text))) == ["https://a.example/1", "https://b.example/2"]
+
+
+def test_read_url_list_is_lazy() -> None:
+    def lines():
+        yield "https://a.example/\n"
+        raise AssertionError("read past the first URL")
+
+    assert next(read_url_list(lines())) == "https://a.example/"
