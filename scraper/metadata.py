@@ -32,9 +32,11 @@ _SEPARATORS = re.compile(r"\s+[|–—\-·•»:~/]+\s+|\s*::\s*")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _BY = re.compile(r"^\W*(?:(?:written|posted|published|reviewed|words|story|text|edited)\s+)?"
                  r"(?:by|von|par|por|di|door|av|author|authors|autor|auteur)\b[:\s]*", re.I)
-_AUTHOR_TAIL = re.compile(r"\s*(?:\||\bon\b\s+\w|\bupdated\b|\bpublished\b|\d|[-–—]\s*\w+@).*$", re.I)
+_AUTHOR_TAIL = re.compile(r"\s*(?:\||•|\bon\s+\w|\b(?:last\s+)?updated\b|\bpublished\b|\bposted\b|\d|"
+                          r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d).*$", re.I)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:[,;|/&]|\band\b|\bund\b|\bet\b)\s*", re.I)
 _CREDENTIAL = re.compile(r"^(?:[A-Z]{2,6}(?:-[A-Z]+)?|(?:[A-Za-z]{1,4}\.){1,4}|PhD|MSc|BSc|MPH|MBA)$")
+_DOMAIN = re.compile(r"[^\W\d_]\.[^\W\d_]{2,}")
 _NAME_WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)"
                   r"\s*(Z|[+-]\d{2}:?\d{2})?)?")
@@ -55,7 +57,7 @@ _META_DATE = ("article:published_time", "og:published_time", "datepublished", "p
               "sailthru.date", "dc.date", "dcterms.created", "dc.date.issued", "dcterms.date",
               "publish-date", "pubdate", "date", "citation_publication_date", "article:published")
 _META_DESCRIPTION = ("og:description", "description", "twitter:description", "dc.description")
-_GENERIC_AUTHORS = frozenset({"admin", "administrator", "staff", "editor", "editors", "guest",
+_GENERIC_AUTHORS = frozenset({*_MONTHS, "sign in", "log in", "login", "share", "follow", "admin", "administrator", "staff", "editor", "editors", "guest",
                               "webmaster", "user", "null", "none", "unknown", "anonymous"})
 
 
@@ -174,8 +176,8 @@ def _ld_authors(main: dict[str, Any], nodes: list[dict[str, Any]]) -> list[str]:
         else:
             continue
         if name and not name.startswith("http"):
-            (groups if "organization" in _types(item) if isinstance(item, dict) else False
-             else people).append(name)
+            group = isinstance(item, dict) and "organization" in _types(item)
+            (groups if group else people).append(name)
     return people or groups
 
 
@@ -232,3 +234,150 @@ def _ymd(year: Any, month: Any, day: Any) -> str | None:
 
 def _plausible(found: date) -> bool:
     return _MIN_YEAR <= found.year <= date.today().year + 1
+
+
+def clean_authors(values: list[str]) -> str | None:
+    """Names from author strings: prefixes, dates and credentials dropped, joined with "; "."""
+    names: list[str] = []
+    for value in values:
+        if value.startswith(("http", "@")) or "@" in value and "." in value.split("@")[-1]:
+            continue
+        value = _AUTHOR_TAIL.sub("", _BY.sub("", " ".join(value.split())))
+        for part in _AUTHOR_SPLIT.split(value):
+            part = part.strip(" .:-–—()[]\"'")
+            words = part.split()
+            if (not words or len(words) > 5 or _CREDENTIAL.match(part)
+                    or not all(_NAME_WORD.match(w) for w in words)
+                    or part.lower() in _GENERIC_AUTHORS or len(part) < 2 or _DOMAIN.search(part)):
+                continue
+            if part.islower():
+                part = part.title()
+            if not any(part.lower() in n.lower() for n in names):
+                names = [n for n in names if n.lower() not in part.lower()] + [part]
+    return "; ".join(names) or None
+
+
+def _element_authors(el: HtmlElement) -> str:
+    """An author element's name: its `itemprop=name` or author-page link, else its own text."""
+    if content := el.get("content"):
+        return content
+    named = [n for n in el.iter() if n.get("itemprop") == "name"]
+    named = named or [n for n in el.iter("a") if "author" in (n.get("href") or "") or n.get("rel") == "author"]
+    return " and ".join(" ".join(" ".join(n.itertext()).split()) for n in named or [el])
+
+
+def _byline_authors(root: HtmlElement, found: _Found) -> str | None:
+    """Microdata authors, else the first short element marked as author or byline, outside comments."""
+    if authors := clean_authors([_element_authors(el) for el in found.props.get("author", [])]):
+        return authors
+    for el in _BYLINES(root):
+        if el.tag in ("meta", "link", "img", "script", "body", "html") or _COMMENTS(el):
+            continue
+        text = _element_authors(el)
+        if 2 < len(text) < 120 and (authors := clean_authors([text])):
+            return authors
+    return None
+
+
+def _key(text: str) -> str:
+    return _NOT_ALNUM.sub("", text).lower()
+
+
+def strip_site(title: str, site_keys: frozenset[str]) -> str:
+    """Drop a leading or trailing " | Site Name" segment that names the site."""
+    parts = _SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    for cut in (-1, 0):
+        key = _key(parts[cut])
+        if key and (key in site_keys or any(key.startswith(k) and len(k) > 3 for k in site_keys)):
+            spans = list(_SEPARATORS.finditer(title))
+            return (title[:spans[-1].start()] if cut == -1 else title[spans[0].end():]).strip()
+    return title
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.") or None
+
+
+def _site_keys(sitename: str | None, host: str | None) -> frozenset[str]:
+    keys = {_key(sitename)} if sitename else set()
+    if host:
+        labels = host.split(".")
+        keys |= {_key(host), _key(labels[-2] if len(labels) > 1 else labels[0])}
+    return frozenset(k for k in keys if k)
+
+
+def _choose_title(found: _Found, main: dict[str, Any] | None, keys: frozenset[str]) -> str | None:
+    declared = [found.meta.get(k, [None])[0] for k in _META_TITLE]
+    if main:
+        declared.append(_text(main.get("headline")) or (_text(main.get("name")) if _is_article(main) else None))
+    declared += found.titles[:1]
+    declared = [strip_site(t, keys) for t in declared if t]
+    if found.h1:
+        heading = found.h1[0]
+        if not declared or any(_key(heading) and _key(heading) in _key(t) for t in declared):
+            return heading
+    return declared[0] if declared else None
+
+
+def _choose_date(found: _Found, main: dict[str, Any] | None, root: HtmlElement, url: str | None) -> str | None:
+    candidates = [main.get(k) for k in ("datePublished", "dateCreated", "uploadDate")] if main else []
+    candidates += [found.meta.get(k, [None])[0] for k in _META_DATE]
+    for el in found.props.get("datePublished", []):
+        candidates.append(el.get("datetime") or el.get("content") or el.text_content())
+    for el in found.times:
+        marks = " ".join(filter(None, (el.get("class"), el.get("itemprop"), el.getparent().get("class")
+                                       if el.getparent() is not None else None))).lower()
+        if "modif" not in marks and "update" not in marks:
+            candidates.append(el.get("datetime"))
+    for value in candidates:
+        if isinstance(value, str) and (found_date := iso_date(value)):
+            return found_date
+    return find_date(root, extensive_search=False, original_date=True, url=url)
+
+
+def page_url(root: HtmlElement, base: str | None) -> str | None:
+    """The page's own address: `<link rel=canonical>`, else `og:url`, made absolute."""
+    return _canonical(_gather(root), base)
+
+
+def _canonical(found: _Found, base: str | None) -> str | None:
+    href = found.canonical or found.meta.get("og:url", [None])[0]
+    return urljoin(base, href) if href and base else href
+
+
+def _language(root: HtmlElement, found: _Found, main: dict[str, Any] | None) -> str | None:
+    candidates = [root.get("lang"), root.get("xml:lang"), *found.meta.get("content-language", []),
+                  *found.meta.get("og:locale", []), _text(main.get("inLanguage")) if main else None]
+    for value in candidates:
+        if value and (match := _LANG.match(value.strip())):
+            return match.group(0).lower()
+    return None
+
+
+def extract_metadata(root: HtmlElement, url: str | None) -> PageMeta:
+    """Title, author, date, site name, description, language and canonical URL of a parsed page."""
+    found = _gather(root)
+    main = _ld_main(found.ld)
+    canonical = _canonical(found, url)
+    host = _host(url or canonical)
+    sitename = (found.meta.get("og:site_name", [None])[0] or _ld_publisher(main, found.ld)
+                or found.meta.get("application-name", [None])[0] or host)
+    keys = _site_keys(sitename, host)
+    authors = clean_authors(_ld_authors(main, found.ld)) if main else None
+    authors = authors or clean_authors([v for k in _META_AUTHOR for v in found.meta.get(k, [])])
+    authors = authors or _byline_authors(root, found)
+    description = next((found.meta[k][0] for k in _META_DESCRIPTION if k in found.meta), None)
+    return PageMeta(
+        title=_choose_title(found, main, keys),
+        author=authors,
+        date=_choose_date(found, main, root, url or canonical),
+        sitename=sitename,
+        description=description or (_text(main.get("description")) if main else None),
+        language=_language(root, found, main),
+        canonical_url=canonical,
+    )

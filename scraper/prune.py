@@ -33,7 +33,7 @@ _CLIMB_LEVELS = 5
 _PROSE_TEST = "count(.//p[string-length() > 160]) >= 4"
 # A promo box's own words (its non-link text besides the heading) stay under this; article
 # containers are far above it, so climbing stops before reaching them.
-_BOX_OWN_TEXT = 320
+_BOX_OWN_TEXT = 500
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,9 @@ def _own_text(el: HtmlElement) -> int:
     return text_length(el) - _link_length(el)
 
 
-def _heading_block(el: HtmlElement) -> list[HtmlElement]:
-    """The promo block announced by a heading: its small enclosing box, or the lists after it."""
+def _heading_block(el: HtmlElement, boxes_only: bool = False) -> list[HtmlElement]:
+    """The promo block announced by a heading (or a form field): its small enclosing box, or the
+    lists after it."""
     heading_own = _own_text(el)
     node = el
     for _ in range(_CLIMB_LEVELS):
@@ -78,7 +79,7 @@ def _heading_block(el: HtmlElement) -> list[HtmlElement]:
         node = parent
     if node is not el:
         return [node]
-    if el.tag not in _HEADING_TAGS:
+    if boxes_only or el.tag not in _HEADING_TAGS:
         return []  # a short paragraph in running text: never remove on its wording alone
     block = [el]
     for sib in el.itersiblings():
@@ -93,8 +94,12 @@ def _heading_block(el: HtmlElement) -> list[HtmlElement]:
 
 def _candidates(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, str]]:
     found: list[tuple[HtmlElement, str]] = []
-    for name, selector in rules.css:
-        found.extend((el, name) for el in selector(root))
+    for rule, selector in rules.selectors:
+        for el in selector(root):
+            if rule.expand:
+                found.extend((box, rule.name) for box in _heading_block(el, boxes_only=True))
+            else:
+                found.append((el, rule.name))
     if rules.attr is not None:
         for el in root.xpath(_ATTR_XPATH):
             if el.tag in _PROTECTED:

@@ -1,7 +1,7 @@
 """Cleaning rules as data: TOML files grouped by concept, loaded and compiled once.
 
-A rule file may hold HTML rules (`[[html]]`: a CSS selector, a regex on class/id names, or a
-regex on the text of a short heading whose block is removed) and text rules (`[[text]]`: a
+A rule file may hold HTML rules (`[[html]]`: a CSS or XPath selector, a regex on class/id
+names, or a regex on the text of a short heading whose block is removed) and text rules (`[[text]]`: a
 regex that marks a whole line as promo). A file with `domains` is a site file and applies to
 those domains and their subdomains; `text_markers` let a site file apply to already-scraped
 text that carries no URL. Files without `domains` are generic and always apply.
@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
+from lxml import etree
 from lxml.cssselect import CSSSelector
 from cssselect import SelectorError
 
 from .errors import RuleError
 
-_HTML_KINDS = ("css", "attr", "heading")
+_HTML_KINDS = ("css", "xpath", "attr", "heading")
 _DEFAULT_MAX_WORDS = 30
 
 
@@ -34,6 +35,7 @@ class HtmlRule:
     name: str
     kind: str
     pattern: str
+    expand: bool = False  # remove the small box around each match, not just the match
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class RuleFile:
 class RuleSet:
     """The rules that apply to one page, compiled for a single pass over the tree."""
 
-    css: tuple[tuple[str, CSSSelector], ...]
+    selectors: tuple[tuple[HtmlRule, Callable[[Any], list]], ...]
     attr: re.Pattern[str] | None
     attr_names: tuple[str, ...]
     heading: re.Pattern[str] | None
@@ -91,6 +93,18 @@ def _compile(pattern: str, where: str) -> re.Pattern[str]:
         raise RuleError(f"{where}: bad regex {pattern!r}: {exc}") from exc
 
 
+def _selector(kind: str, pattern: str, where: str) -> Callable[[Any], list] | re.Pattern[str]:
+    """Compile one HTML rule's pattern, turning syntax errors into `RuleError`."""
+    try:
+        if kind == "css":
+            return CSSSelector(pattern)
+        if kind == "xpath":
+            return etree.XPath(pattern)
+    except (SelectorError, etree.XPathSyntaxError) as exc:
+        raise RuleError(f"{where}: bad {kind.upper() if kind == 'css' else 'XPath'} selector {pattern!r}: {exc}") from exc
+    return _compile(pattern, where)
+
+
 def _parse(data: dict[str, Any], name: str) -> RuleFile:
     unknown = set(data) - {"domains", "text_markers", "html", "text"}
     if unknown:
@@ -103,14 +117,8 @@ def _parse(data: dict[str, Any], name: str) -> RuleFile:
             raise RuleError(f"{where}: needs a name and exactly one of {', '.join(_HTML_KINDS)}")
         kind = kinds[0]
         pattern = str(entry[kind])
-        if kind == "css":
-            try:
-                CSSSelector(pattern)
-            except SelectorError as exc:
-                raise RuleError(f"{where}: bad CSS selector {pattern!r}: {exc}") from exc
-        else:
-            _compile(pattern, where)
-        html.append(HtmlRule(str(entry["name"]), kind, pattern))
+        _selector(kind, pattern, where)
+        html.append(HtmlRule(str(entry["name"]), kind, pattern, bool(entry.get("expand", False))))
     text = []
     for i, entry in enumerate(data.get("text", [])):
         where = f"{name}: text rule {i + 1}"
@@ -185,6 +193,6 @@ class RuleBook:
         html = [r for f in files for r in f.html]
         attr, attr_names = _join(html, "attr")
         heading, heading_names = _join(html, "heading")
-        css = tuple((r.name, CSSSelector(r.pattern)) for r in html if r.kind == "css")
+        selectors = tuple((r, _selector(r.kind, r.pattern, r.name)) for r in html if r.kind in ("css", "xpath"))
         text = tuple(r for f in files for r in f.text)
-        return RuleSet(css, attr, attr_names, heading, heading_names, text)
+        return RuleSet(selectors, attr, attr_names, heading, heading_names, text)
