@@ -1,0 +1,64 @@
+"""Text filters: promo lines and headline lists go, sentences that mention promo words stay."""
+
+from __future__ import annotations
+
+import pytest
+
+from scraper.clean import rulebook
+from scraper.filters import filter_lines
+
+RULES = rulebook(()).for_url(None).text
+
+
+def kept(lines: list[str]) -> list[str]:
+    return list(filter_lines(lines, RULES).lines)
+
+
+@pytest.mark.parametrize("sentence", [
+    "The company said its newsletter, which now reaches 80,000 readers, would add a weekly edition.",
+    "Residents must sign up for the new recycling scheme before the end of March, the council said.",
+    "Related species of the beetle are found across the Alps and the Pyrenees.",
+    "More from the interview: the minister said she had no plans to resign before the election.",
+    "She told readers to subscribe to local papers if they wanted councils held to account.",
+])
+def test_legitimate_sentences_with_promo_words_are_kept(sentence):
+    lines = ["A long first paragraph about the news of the day, with enough words to matter.", sentence]
+    assert kept(lines) == lines
+
+
+@pytest.mark.parametrize("line", [
+    "Sign up for our free newsletters",
+    "A free daily email with the biggest news stories of the day",
+    "More From This Section",
+    "Read more: Council approves harbour budget",
+    "Advertisement",
+    "Share this article",
+    "You have 3 free articles left this month.",
+    "Follow BBC Wales on Facebook, X and Instagram.",
+])
+def test_promo_lines_are_dropped(line):
+    body = ["The harbour wall will be rebuilt before winter, the council decided on Tuesday night."]
+    assert kept(body + [line] + body) == body + body
+
+
+def test_dash_separated_headline_list_is_dropped_whole():
+    body = ["The defence secretary said the threat from groups abroad was growing, and that the cells were in contact.",
+            "He confirmed that 440 more troops had been sent last month at the request of allies, to train local forces.",
+            "The final paragraph of the story ends here with a full stop, as stories do."]
+    teasers = ["-", "Five key questions about the deal", "The Explainer Many hurdles remain",
+               "-", "Sudoku hard: October 7, 2025", "The Week's daily hard sudoku puzzle",
+               "-", "Kabul braces for a waterless future", "THE EXPLAINER A confluence of factors"]
+    result = filter_lines(body + teasers, RULES)
+    assert list(result.lines) == body
+    assert [r.rule for r in result.removed] == ["headline-run"]
+
+
+def test_single_dash_line_is_not_a_headline_list():
+    lines = ["Prices rose in March.", "-", "Analysts expect a cut in June, the bank said."]
+    assert kept(lines) == lines
+
+
+def test_headlines_after_a_related_heading_are_dropped_until_prose_resumes():
+    lines = ["The council met on Tuesday.", "Related stories", "Harbour wall to be rebuilt",
+             "Ferry timetable changes in May", "The vote was unanimous, the clerk confirmed."]
+    assert kept(lines) == ["The council met on Tuesday.", "The vote was unanimous, the clerk confirmed."]

@@ -1,0 +1,69 @@
+"""Rule files: loading, validation errors, site matching, and the safety net."""
+
+from __future__ import annotations
+
+import pytest
+
+import scraper
+from pages import PARAGRAPHS, article_page
+from scraper.errors import RuleError
+from scraper.rules import RuleBook, load_rule_file
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("text, message", [
+    ("domains = [", "not valid TOML"),
+    ("colour = 'red'", "unknown keys"),
+    ("[[html]]\nname = 'x'", "exactly one of"),
+    ("[[html]]\nname = 'x'\ncss = 'div'\nattr = 'y'", "exactly one of"),
+    ("[[html]]\nname = 'x'\nxpath = '//div[['", "bad XPath selector"),
+    ("[[text]]\nname = 'x'\npattern = '(unclosed'", "bad regex"),
+    ("[[text]]\npattern = 'x'", "needs a name"),
+])
+def test_bad_rule_files_say_what_is_wrong(tmp_path, text, message):
+    with pytest.raises(RuleError, match=message):
+        load_rule_file(write(tmp_path, text))
+
+
+def test_missing_rule_file():
+    with pytest.raises(RuleError, match="rule file not found"):
+        load_rule_file("/nonexistent/rules.toml")
+
+
+def test_site_rules_apply_to_subdomains_only_of_their_domain():
+    book = RuleBook.default()
+    names = lambda url: {name for name, _ in ((r.name, s) for r, s in book.for_url(url).selectors)}
+    assert "theweek-newsletter-slice" in names("https://theweek.com/politics/x")
+    assert "theweek-newsletter-slice" in names("https://www.theweek.co.uk/news/x")
+    assert "theweek-newsletter-slice" in names("https://uk.theweek.com/x")
+    assert "theweek-newsletter-slice" not in names("https://nottheweek.com/x")
+    assert "theweek-newsletter-slice" not in names(None)
+
+
+def test_text_markers_select_site_rules_for_text_without_url():
+    book = RuleBook.default()
+    plain = {r.name for r in book.for_text("Nothing special here.").text}
+    week = {r.name for r in book.for_text("Sign up for The Week's Free Newsletters").text}
+    assert "theweek-brand-line" not in plain
+    assert "theweek-brand-line" in week
+
+
+def test_safety_net_refuses_a_rule_that_would_remove_the_article(tmp_path):
+    greedy = write(tmp_path, '[[html]]\nname = "greedy"\ncss = "div.article-body"\n')
+    article = scraper.clean_html(article_page(), options=scraper.CleanOptions(rule_files=(str(greedy),)))
+    assert PARAGRAPHS[0] in article.text
+    assert any(note.startswith("greedy: would remove") for note in article.reverted)
+    assert not any(r.rule == "greedy" for r in article.removed)
+
+
+def test_text_safety_net_keeps_text_when_filters_would_take_most_of_it(tmp_path):
+    greedy = write(tmp_path, '[[text]]\nname = "every-line"\npattern = "."\nmax_words = 100\n')
+    text = "\n".join(PARAGRAPHS)
+    article = scraper.clean_text(text, options=scraper.CleanOptions(rule_files=(str(greedy),)))
+    assert article.text == "\n\n".join(PARAGRAPHS)
+    assert article.reverted and "text filters" in article.reverted[0]
