@@ -143,8 +143,11 @@ class EvalReport:
     unloadable: tuple[tuple[str, str], ...] = ()
 
     def summary(self, name: str) -> SystemSummary:
-        """The summary of the named system."""
-        return next(s for s in self.systems if s.name == name)
+        """The summary of the named system; KeyError if it did not run."""
+        for summary in self.systems:
+            if summary.name == name:
+                return summary
+        raise KeyError(name)
 
 
 @dataclass(frozen=True)
@@ -434,7 +437,7 @@ def render_markdown(report: EvalReport, compare: tuple[str, str] | None = None,
              "|" + "|".join("---" for _ in keep) + "|"]
     lines += ["| " + " | ".join(row[i] for i in keep) + " |" for row in cells]
     if report.unloadable:
-        lines += ["", f"{len(report.unloadable)} unloadable pages: "
+        lines += ["", f"Unloadable pages ({len(report.unloadable)}): "
                   + ", ".join(f"{i} ({why})" for i, why in report.unloadable)]
     if compare and worst > 0:
         system, baseline = compare

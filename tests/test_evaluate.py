@@ -215,7 +215,7 @@ def test_markdown_table_shows_measured_columns_only(aeb: Path) -> None:
     header = next(line for line in text.splitlines() if line.startswith("| system"))
     assert "accuracy" in header and "ms/page mean" in header
     assert "keep" not in header and "title" not in header  # not measured on aeb
-    assert "| perfect |" in text and "1 unloadable pages" in text
+    assert "| perfect |" in text and "Unloadable pages (1)" in text
     assert "| p1 |" in text
 
 

@@ -173,10 +173,11 @@ def test_snippets_match_across_odd_whitespace_and_case() -> None:
     assert count_snippets(text, ["SIGN UP FOR OUR NEWSLETTER TODAY", "Intro. Sign up"]) == 2
 
 
-def test_snippets_do_not_match_inside_longer_words() -> None:
-    assert count_snippets("Homework is hard", ["Home"]) == 0
-    assert count_snippets("Go home now", ["Home"]) == 1
-    assert count_snippets("please read more… later", ["Read more…"]) == 1
+def test_snippets_are_substrings_so_truncated_snippets_still_match() -> None:
+    # WCXB cuts long `with` snippets mid-word at 80 characters
+    assert count_snippets("Kaldi discovered coffee around 850 AD", ["discovered coffee arou"]) == 1
+    assert count_snippets("please read more\u2026 later", ["Read more\u2026"]) == 1
+    assert count_snippets("Full\uff37idth text", ["fullwidth"]) == 1  # NFKC folds \uff37 to W
 
 
 def test_snippet_counts_add_up() -> None:
