@@ -19,14 +19,16 @@ from .errors import ExtractionError, InputError
 from .extract import ExtractOptions, extract, page_url
 from .filters import filter_lines
 from .prune import PruneOptions, prune
-from .rules import RuleBook
+from .rules import RuleBook, RuleFile
 
 
 @dataclass(frozen=True)
 class CleanOptions:
-    """What to clean with: extra rule files, and whether each stage runs."""
+    """What to clean with: extra rule files, learned site templates, and whether each stage runs."""
 
     rule_files: tuple[str, ...] = ()
+    # Site templates learned from a batch (scraper.templates); applied after the rule files.
+    learned: tuple[RuleFile, ...] = ()
     # trafilatura's own ceiling; real article pages are far below it, and beyond it lxml and
     # trafilatura take seconds and hundreds of MB per page.
     max_bytes: int = 20 * 1024 * 1024
@@ -42,9 +44,16 @@ DEFAULT_OPTIONS = CleanOptions()
 
 
 @lru_cache(maxsize=16)
-def rulebook(rule_files: tuple[str, ...]) -> RuleBook:
-    """Shipped rules plus the given files, loaded and compiled once per process."""
+def _files_rulebook(rule_files: tuple[str, ...]) -> RuleBook:
     return RuleBook.default(Path(p) for p in rule_files)
+
+
+# Larger than the files cache: a batch hands each page the template of its own site.
+@lru_cache(maxsize=256)
+def rulebook(rule_files: tuple[str, ...], learned: tuple[RuleFile, ...] = ()) -> RuleBook:
+    """Shipped rules plus the given files and learned templates, loaded and compiled once per process."""
+    base = _files_rulebook(rule_files)
+    return RuleBook([*base.files, *learned]) if learned else base
 
 
 def parse_html(text: str) -> HtmlElement:
@@ -71,7 +80,7 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
         raise InputError("empty input")
     root = parse_html(html)
     page_url_ = url or page_url(root, None)
-    rules = rulebook(options.rule_files).for_url(page_url_)
+    rules = rulebook(options.rule_files, options.learned).for_url(page_url_)
     removed: list[Removal] = []
     reverted: list[str] = []
     if options.prune:
@@ -91,7 +100,7 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
         raise ExtractionError("no article text found")
     lines = found.text.splitlines()
     if options.filters:
-        filtered = filter_lines(lines, rules.text)
+        filtered = filter_lines(lines, rules.text, brand=found.sitename)
         lines, removed, reverted = list(filtered.lines), removed + list(filtered.removed), reverted + list(filtered.reverted)
     text = "\n\n".join(line.strip() for line in lines if line.strip())
     if not text:
@@ -116,7 +125,7 @@ def clean_text(text: str, url: str | None = None, *, options: CleanOptions | Non
     removed: tuple[Removal, ...] = ()
     reverted: tuple[str, ...] = ()
     if options.filters:
-        rules = rulebook(options.rule_files).for_text(text, url)
+        rules = rulebook(options.rule_files, options.learned).for_text(text, url)
         result = filter_lines(lines, rules.text)
         lines, removed, reverted = list(result.lines), result.removed, result.reverted
     paragraphs = [line.strip() for line in lines if line.strip()]

@@ -64,9 +64,15 @@ def _looks_like_headline(line: str) -> bool:
     return 0 < _words(text) <= _HEADLINE_MAX_WORDS and not _HEADLINE_END.search(text)
 
 
-def filter_lines(lines: list[str], rules: tuple[TextRule, ...], max_share: float = 0.6) -> FilterResult:
-    """Drop promo lines and headline lists; undo everything if it would take most of the words."""
+def filter_lines(lines: list[str], rules: tuple[TextRule, ...], max_share: float = 0.6,
+                 brand: str | None = None) -> FilterResult:
+    """Drop promo lines and headline lists; undo everything if it would take most of the words.
+
+    `brand` is the site's name: a line that is only the brand ("The Go Blog") is a masthead or
+    a promo label, never article text.
+    """
     drop: dict[int, str] = {}
+    brand_key = brand.casefold().strip() if brand else None
     for start, end in _headline_runs(lines):
         for k in range(start, end):
             drop[k] = "headline-run"
@@ -74,6 +80,9 @@ def filter_lines(lines: list[str], rules: tuple[TextRule, ...], max_share: float
     for i, line in enumerate(lines):
         stripped = line.strip()
         if i in drop or not stripped:
+            continue
+        if brand_key and stripped.casefold() == brand_key:
+            drop[i] = "brand-line"
             continue
         words = _words(stripped)
         rule = next((r for r in rules if words <= r.max_words and r.pattern.search(stripped)), None)

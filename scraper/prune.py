@@ -1,18 +1,20 @@
 """HTML-level pruning: remove promo blocks from the parsed page before extraction.
 
 One pass collects candidates from the compiled `RuleSet` (CSS selectors, class/id patterns,
-headings whose text announces promo); nested candidates collapse to the outermost; a safety net
-refuses any removal that would take a large share of the page's text with it.
+headings whose text announces promo, blocks whose whole text is a known template); nested
+candidates collapse to the outermost; a safety net refuses any removal that would take a large
+share of the page's text with it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from .article import Removal
-from .rules import RuleSet
+from .rules import RuleSet, normalise_text
 
 # Scripts and styles are noise to every later stage, but JSON-LD carries metadata.
 _INVISIBLE = '//script[not(contains(@type, "ld+json"))]|//style|//template'
@@ -28,9 +30,18 @@ _INLINE = frozenset({"a", "span", "strong", "b", "em", "i"})
 _HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _HEADING_MAX_WORDS = 12
 _CLIMB_LEVELS = 5
+# Elements an `exact` rule can remove, and that site templates are learned from: blocks, never
+# inline phrases, so a recurring "Update:" in bold cannot cut into a sentence.
+BLOCK_TAGS = ("div", "section", "aside", "nav", "header", "footer", "form", "ul", "ol", "li", "dl",
+              "table", "p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "figcaption",
+              "details")
+_BLOCKS = frozenset(BLOCK_TAGS)
+_SEPARATED = _BLOCKS | {"br", "td", "th", "dt", "dd", "tr", "button", "label", "option"}
 # Promo boxes and headline lists hold short teasers; several long paragraphs mean article text
 # (the AEB page whose article column is class "non-ad-column" taught us this).
-_PROSE_TEST = "count(.//p[string-length() > 160]) >= 4"
+# The page's headline comes with the article: a candidate holding the h1 and real text is the
+# article itself (Substack marks its post "newsletter-post").
+_PROSE_TEST = "count(.//p[string-length() > 160]) >= 4 or (.//h1 and string-length() > 1000)"
 # A promo box's own words (its non-link text besides the heading) stay under this; article
 # containers are far above it, so climbing stops before reaching them.
 _BOX_OWN_TEXT = 500
@@ -92,8 +103,47 @@ def _heading_block(el: HtmlElement, boxes_only: bool = False) -> list[HtmlElemen
     return block
 
 
-def _candidates(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, str]]:
+def strip_invisible(root: HtmlElement) -> None:
+    """Drop scripts, styles and templates in place (JSON-LD stays for the metadata)."""
+    for el in root.xpath(_INVISIBLE):
+        el.drop_tree()
+
+
+def element_texts(root: HtmlElement) -> dict[HtmlElement, str]:
+    """The text of every element below `root`, in one walk; unlike `text_content()`, blocks are
+    set apart by spaces, so a box's text reads "Related Harbour news", not "RelatedHarbour news"."""
+    texts: dict[HtmlElement, str] = {}
+    # Children before parents: each element's text is built once from its children's.
+    for el in reversed(list(root.iter(etree.Element))):
+        parts = [el.text or ""]
+        for child in el:
+            text = texts.get(child)  # None for comments: not page text, but their tail is
+            if text is not None:
+                parts.append(f" {text} " if child.tag in _SEPARATED else text)
+            parts.append(child.tail or "")
+        texts[el] = "".join(parts)
+    return texts
+
+
+def _exact(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, str]]:
     found: list[tuple[HtmlElement, str]] = []
+    shortest = min(map(len, rules.exact))
+    for body in root.iter("body"):
+        for el, text in element_texts(body).items():
+            # x3: casefolding can lengthen text ("ﬃ" becomes "ffi"), collapsing never does.
+            if el.tag not in _BLOCKS or len(text) * 3 < shortest:
+                continue
+            if (rule := rules.exact.get(normalise_text(text))) is None:
+                continue
+            if rule.expand:
+                found.extend((box, rule.name) for box in _heading_block(el, boxes_only=True))
+            else:
+                found.append((el, rule.name))
+    return found
+
+
+def _candidates(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, str]]:
+    found: list[tuple[HtmlElement, str]] = _exact(root, rules) if rules.exact else []
     for rule, selector in rules.selectors:
         for el in selector(root):
             if rule.expand:
@@ -143,8 +193,7 @@ def _outermost(found: list[tuple[HtmlElement, str]]) -> list[tuple[HtmlElement, 
 
 def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOptions()) -> PruneResult:
     """Remove promo blocks from `root` in place and report what went and what was refused."""
-    for el in root.xpath(_INVISIBLE):
-        el.drop_tree()
+    strip_invisible(root)
     found = _candidates(root, rules)
     if not found:
         return PruneResult((), ())
@@ -171,7 +220,11 @@ def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOption
         found = [(el, n) for el, n in found if id(el) not in taken
                  and any(id(a) in refused for a in el.iterancestors())
                  and not any(id(a) in taken and id(a) not in refused for a in el.iterancestors())]
-    removed_share = sum(size for _, _, size in planned) / total
+    # Exact-text rules take text that recurs on other pages of the site, never this page's own
+    # text, so they do not use up the share budget that guards against greedy selectors; each
+    # of their blocks still passes the element-share and prose tests above.
+    exact = {r.name for r in rules.exact.values()}
+    removed_share = sum(size for _, name, size in planned if name not in exact) / total
     if guarded and removed_share > options.max_total_share:
         return PruneResult((), (*reverted, f"html rules: would remove {removed_share:.0%} of the page text"))
     removals = []
