@@ -1,7 +1,10 @@
 """Batches: find the inputs, clean each in worker processes, hand every result to a store.
 
 Every input ends as exactly one `Article` or one `Failure`; a bad input never stops the batch,
-and a worker that dies takes only its own items down (they are recorded as failures).
+and a worker that dies takes only its own items down (they are recorded as failures). A batch
+runs in two passes when it learns site templates: the first fingerprints every page, the second
+cleans every page with its site's template, so the first pages of a site are cleaned as well as
+the last.
 """
 
 from __future__ import annotations
@@ -9,16 +12,21 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from .article import Article, Failure
 from .clean import CleanOptions, clean_html, clean_text
 from .decode import decode_bytes
 from .errors import InputError, ScraperError
+from .blocks import PagePrint, TemplateOptions, fingerprint_page
+from .templates import TemplateLearner
+
+T = TypeVar("T")
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
 TEXT_SUFFIXES = (".txt", ".txt.gz")
@@ -34,12 +42,14 @@ class Input:
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """How a batch runs: cleaning options, page URL override, worker processes."""
+    """How a batch runs: cleaning options, page URL override, worker processes, site templates."""
 
     clean: CleanOptions = field(default_factory=CleanOptions)
     url: str | None = None
     jobs: int = 1
     window: int = 4  # in-flight items per worker: enough to keep workers busy, bounded memory
+    learn_templates: bool = True
+    templates: TemplateOptions = field(default_factory=TemplateOptions)
 
 
 def _cleanable(path: Path) -> bool:
@@ -111,42 +121,94 @@ def clean_input(item: Input, options: BatchOptions) -> Article | Failure:
         return Failure(item.source, "out of memory while cleaning", "InputError", options.url)
 
 
-def run_batch(items: Iterable[Input], options: BatchOptions) -> Iterator[Article | Failure]:
-    """Clean items, in worker processes when `jobs > 1`; results come as they finish."""
-    if options.jobs <= 1:
-        for item in items:
-            yield clean_input(item, options)
+def fingerprint_input(item: Input, options: BatchOptions) -> PagePrint | None:
+    """Pass one of a learning batch: one HTML input's fingerprint; None for text inputs, pages
+    of unknown site and bad inputs (pass two records those)."""
+    try:
+        data = read_input(item, options.clean.max_bytes)
+        if _is_text(item, data):
+            return None
+        return fingerprint_page(data, options.url, options.templates)
+    except (ScraperError, RecursionError, MemoryError):
+        return None
+
+
+def _crash_failure(item: Input, options: BatchOptions) -> Failure:
+    return Failure(item.source, "worker process crashed on this input", "InputError", options.url)
+
+
+def _map(work: Callable[[Input, BatchOptions], T], tasks: Iterable[tuple[Input, BatchOptions]], jobs: int,
+         window: int, crashed_result: Callable[[Input, BatchOptions], T]) -> Iterator[tuple[Input, T]]:
+    """Run `work` on each task, in worker processes when `jobs > 1`; results come as they finish."""
+    if jobs <= 1:
+        for item, options in tasks:
+            yield item, work(item, options)
         return
-    iterator = iter(items)
-    retry: list[Input] = []
+    iterator = iter(tasks)
+    retry: list[tuple[Input, BatchOptions]] = []
     crashed: set[str] = set()
-    pending: dict[Future, Input] = {}
-    limit = options.jobs * options.window
-    pool = ProcessPoolExecutor(max_workers=options.jobs)
+    pending: dict[Future, tuple[Input, BatchOptions]] = {}
+    pool = ProcessPoolExecutor(max_workers=jobs)
     try:
         while True:
-            while len(pending) < limit and (item := retry.pop() if retry else next(iterator, None)):
-                pending[pool.submit(clean_input, item, options)] = item
+            while len(pending) < jobs * window and (task := retry.pop() if retry else next(iterator, None)):
+                pending[pool.submit(work, *task)] = task
             if not pending:
                 return
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             if not any(isinstance(f.exception(), BrokenProcessPool) for f in done):
                 for future in done:
-                    yield future.result()
-                    del pending[future]
+                    yield pending.pop(future)[0], future.result()
                 continue
             # A worker died (a C-level crash on a hostile page): every in-flight item went with
             # it. Items seen in a crash before are the likely culprits; the rest get one retry.
-            for future, item in pending.items():
+            for future, (item, options) in pending.items():
                 if future.done() and not isinstance(future.exception(), BrokenProcessPool):
-                    yield future.result()
+                    yield item, future.result()
                 elif item.source in crashed:
-                    yield Failure(item.source, "worker process crashed on this input", "InputError", options.url)
+                    yield item, crashed_result(item, options)
                 else:
                     crashed.add(item.source)
-                    retry.append(item)
+                    retry.append((item, options))
             pending.clear()
             pool.shutdown(cancel_futures=True)
-            pool = ProcessPoolExecutor(max_workers=options.jobs)
+            pool = ProcessPoolExecutor(max_workers=jobs)
     finally:
         pool.shutdown(cancel_futures=True)
+
+
+def run_batch(items: Iterable[Input], options: BatchOptions,
+              learner: TemplateLearner | None = None) -> Iterator[Article | Failure]:
+    """Clean items, in worker processes when `jobs > 1`; results come as they finish.
+
+    With `options.learn_templates`, pages are first fingerprinted into `learner` (a fresh one
+    when None; pass one loaded from a store to build on earlier runs) and each page is then
+    cleaned with its site's learned template as well."""
+    tasks: Iterable[tuple[Input, BatchOptions]] = ((item, options) for item in items)
+    if options.learn_templates:
+        items = list(items)
+        learner = learner if learner is not None else TemplateLearner(options.templates)
+        options = replace(options, templates=learner.options)
+        tasks = ((item, options) for item in items)
+        if len(items) >= options.templates.min_pages or learner.sites:
+            tasks = _with_templates(items, options, learner)
+    for _, result in _map(clean_input, tasks, options.jobs, options.window, _crash_failure):
+        yield result
+
+
+def _with_templates(items: list[Input], options: BatchOptions,
+                    learner: TemplateLearner) -> list[tuple[Input, BatchOptions]]:
+    """Pass one: fingerprint every page into `learner`; then pair each item with options that
+    carry its own site's template only (small to send to workers, one rule book per site)."""
+    sites: dict[str, str] = {}
+    tasks = ((item, options) for item in items)
+    for item, page in _map(fingerprint_input, tasks, options.jobs, options.window, lambda item, options: None):
+        if page is not None:
+            learner.add_print(page)
+            sites[item.source] = page.site
+    paired = []
+    for item in items:
+        learned = learner.rule_file(sites.get(item.source))
+        clean = options.clean if learned is None else replace(options.clean, learned=(*options.clean.learned, learned))
+        paired.append((item, replace(options, clean=clean)))
+    return paired

@@ -1,10 +1,11 @@
 """Cleaning rules as data: TOML files grouped by concept, loaded and compiled once.
 
 A rule file may hold HTML rules (`[[html]]`: a CSS or XPath selector, a regex on class/id
-names, or a regex on the text of a short heading whose block is removed) and text rules (`[[text]]`: a
-regex that marks a whole line as promo). A file with `domains` is a site file and applies to
-those domains and their subdomains; `text_markers` let a site file apply to already-scraped
-text that carries no URL. Files without `domains` are generic and always apply.
+names, a regex on the text of a short heading whose block is removed, or the exact text of a
+block, as site templates are learned) and text rules (`[[text]]`: a regex that marks a whole
+line as promo). A file with `domains` is a site file and applies to those domains and their
+subdomains; `text_markers` let a site file apply to already-scraped text that carries no URL.
+Files without `domains` are generic and always apply.
 """
 
 from __future__ import annotations
@@ -24,13 +25,19 @@ from cssselect import SelectorError
 
 from .errors import RuleError
 
-_HTML_KINDS = ("css", "xpath", "attr", "heading")
+_HTML_KINDS = ("css", "xpath", "attr", "heading", "exact")
 _DEFAULT_MAX_WORDS = 30
+
+
+def normalise_text(text: str) -> str:
+    """Whitespace collapsed and casefolded: how `exact` rules compare an element's whole text."""
+    return " ".join(text.split()).casefold()
 
 
 @dataclass(frozen=True)
 class HtmlRule:
-    """Remove elements: by CSS selector, by class/id regex, or the block under a heading."""
+    """Remove elements: by CSS selector, by class/id regex, the block under a heading, or by
+    exact text (`pattern` then holds the normalised text)."""
 
     name: str
     kind: str
@@ -71,6 +78,8 @@ class RuleSet:
     heading: re.Pattern[str] | None
     heading_names: tuple[str, ...]
     text: tuple[TextRule, ...]
+    # `exact` rules by their normalised text: one dict lookup per block, however many rules.
+    exact: dict[str, HtmlRule] = field(default_factory=dict, hash=False)
     # Class strings repeat across elements and pages; matching each once is most of the speed.
     _attr_memo: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
@@ -93,8 +102,12 @@ def _compile(pattern: str, where: str) -> re.Pattern[str]:
         raise RuleError(f"{where}: bad regex {pattern!r}: {exc}") from exc
 
 
-def _selector(kind: str, pattern: str, where: str) -> Callable[[Any], list] | re.Pattern[str]:
+def _selector(kind: str, pattern: str, where: str) -> Callable[[Any], list] | re.Pattern[str] | None:
     """Compile one HTML rule's pattern, turning syntax errors into `RuleError`."""
+    if kind == "exact":
+        if not pattern:
+            raise RuleError(f"{where}: empty exact text")
+        return None
     try:
         if kind == "css":
             return CSSSelector(pattern)
@@ -116,7 +129,7 @@ def _parse(data: dict[str, Any], name: str) -> RuleFile:
         if len(kinds) != 1 or "name" not in entry:
             raise RuleError(f"{where}: needs a name and exactly one of {', '.join(_HTML_KINDS)}")
         kind = kinds[0]
-        pattern = str(entry[kind])
+        pattern = normalise_text(str(entry[kind])) if kind == "exact" else str(entry[kind])
         _selector(kind, pattern, where)
         html.append(HtmlRule(str(entry["name"]), kind, pattern, bool(entry.get("expand", False))))
     text = []
@@ -195,4 +208,5 @@ class RuleBook:
         heading, heading_names = _join(html, "heading")
         selectors = tuple((r, _selector(r.kind, r.pattern, r.name)) for r in html if r.kind in ("css", "xpath"))
         text = tuple(r for f in files for r in f.text)
-        return RuleSet(selectors, attr, attr_names, heading, heading_names, text)
+        exact = {r.pattern: r for r in html if r.kind == "exact"}
+        return RuleSet(selectors, attr, attr_names, heading, heading_names, text, exact)

@@ -2,17 +2,22 @@
 
 `.jsonl` writes one JSON object per article (failures beside it in `<name>.failures.jsonl`),
 `.db`/`.sqlite` writes SQLite tables `articles` and `failures`, `-` streams JSONL, and any
-other name is a folder with one `.md` and one `.json` per article.
+other name is a folder with one `.md` and one `.json` per article. Learned site templates
+persist in the SQLite table `templates`, in `<name>.templates.json` beside a `.jsonl` output,
+and in `templates.json` inside a folder output.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 import re
 import sqlite3
 import time
 from pathlib import Path
+from dataclasses import dataclass
 from typing import IO, Protocol
 
 from .article import FIELDS, Article, Failure
@@ -28,6 +33,55 @@ class Store(Protocol):
     def add(self, article: Article) -> None: ...
     def fail(self, failure: Failure) -> None: ...
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SiteTemplate:
+    """What persists of one site's template: the block counts to merge with, and the rules
+    they gave (TOML, for people to read)."""
+
+    site: str
+    counts: str  # JSON, see scraper.templates.SiteStats
+    rules: str
+    pages: int
+
+
+class TemplateStore(Protocol):
+    """Keeps learned site templates between runs."""
+
+    def load_templates(self) -> list[SiteTemplate]: ...
+    def save_templates(self, templates: list[SiteTemplate]) -> None: ...
+
+
+class TemplateFile:
+    """Site templates as one JSON file beside (or inside) a JSONL or folder output."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _read(self) -> dict[str, dict]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return {site: t for site, t in data.items() if {"counts", "rules", "pages"} <= set(t)}
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            # Learned templates only help: a damaged file must not stop the batch.
+            logging.getLogger(__name__).warning("ignoring unreadable templates file %s: %s", self.path, exc)
+            return {}
+
+    def load_templates(self) -> list[SiteTemplate]:
+        return [SiteTemplate(site, json.dumps(t["counts"]), t["rules"], int(t["pages"]))
+                for site, t in self._read().items()]
+
+    def save_templates(self, templates: list[SiteTemplate]) -> None:
+        """Replace the given sites' entries and keep the others, as the SQLite table does."""
+        data = self._read()
+        data.update({t.site: {"pages": t.pages, "updated_at": _now(), "rules": t.rules, "counts": json.loads(t.counts)}
+                     for t in templates})
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, self.path)
 
 
 def _now() -> str:
@@ -47,6 +101,7 @@ class JsonlStore:
         self.failures_path = path.with_suffix(".failures.jsonl")
         self._out = path.open(mode, encoding="utf-8")
         self._failures = self.failures_path.open(mode, encoding="utf-8")
+        self.templates = TemplateFile(path.with_suffix(".templates.json"))
 
     def add(self, article: Article) -> None:
         self._out.write(_line(article.to_dict()))
@@ -59,6 +114,12 @@ class JsonlStore:
     def close(self) -> None:
         self._out.close()
         self._failures.close()
+
+    def load_templates(self) -> list[SiteTemplate]:
+        return self.templates.load_templates()
+
+    def save_templates(self, templates: list[SiteTemplate]) -> None:
+        self.templates.save_templates(templates)
 
 
 class StreamStore:
@@ -78,6 +139,12 @@ class StreamStore:
     def close(self) -> None:
         self._out.flush()
 
+    def load_templates(self) -> list[SiteTemplate]:
+        return []  # a stream keeps nothing between runs
+
+    def save_templates(self, templates: list[SiteTemplate]) -> None:
+        pass
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -87,6 +154,9 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE TABLE IF NOT EXISTS failures (
     source TEXT PRIMARY KEY, url TEXT, status TEXT, kind TEXT, reason TEXT NOT NULL, at TEXT
+);
+CREATE TABLE IF NOT EXISTS templates (
+    site TEXT PRIMARY KEY, rules TEXT NOT NULL, pages INTEGER, counts TEXT NOT NULL, updated_at TEXT
 );
 """
 _ARTICLE_COLUMNS = [f for f in FIELDS if f != "removed" and f != "reverted"] + ["removed", "reverted", "cleaned_at"]
@@ -126,6 +196,16 @@ class SqliteStore:
         self.db.execute("DELETE FROM articles WHERE source = ?", (failure.source,))
         self._tick()
 
+    def load_templates(self) -> list[SiteTemplate]:
+        rows = self.db.execute("SELECT site, counts, rules, pages FROM templates")
+        return [SiteTemplate(site, counts, rules, pages) for site, counts, rules, pages in rows]
+
+    def save_templates(self, templates: list[SiteTemplate]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO templates (site, rules, pages, counts, updated_at) VALUES (?,?,?,?,?)",
+            [(t.site, t.rules, t.pages, t.counts, _now()) for t in templates])
+        self.db.commit()
+
     def close(self) -> None:
         self.db.commit()
         self.db.close()
@@ -146,6 +226,7 @@ class FolderStore:
         path.mkdir(parents=True, exist_ok=True)
         self.path = path.resolve()
         self._failures = (path / "failures.jsonl").open("a" if append else "w", encoding="utf-8")
+        self.templates = TemplateFile(path / "templates.json")
 
     def add(self, article: Article) -> None:
         stem = safe_name(article)
@@ -163,6 +244,12 @@ class FolderStore:
 
     def close(self) -> None:
         self._failures.close()
+
+    def load_templates(self) -> list[SiteTemplate]:
+        return self.templates.load_templates()
+
+    def save_templates(self, templates: list[SiteTemplate]) -> None:
+        self.templates.save_templates(templates)
 
 
 def open_store(output: str, stdout: IO[str] | None = None, stderr: IO[str] | None = None,
