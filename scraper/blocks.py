@@ -18,7 +18,7 @@ from tld import get_fld
 
 from .clean import parse_html
 from .decode import decode_bytes
-from .extract import page_url
+from .metadata import page_url
 from .prune import BLOCK_TAGS, element_texts, strip_invisible
 from .rules import normalise_text
 

@@ -16,7 +16,8 @@ from lxml.html import HtmlElement
 from .article import Article, Removal
 from .decode import decode_bytes
 from .errors import ExtractionError, InputError
-from .extract import ExtractOptions, extract, page_url
+from .extract import ExtractOptions, extract_text
+from .metadata import extract_metadata
 from .filters import filter_lines
 from .prune import PruneOptions, prune
 from .rules import RuleBook, RuleFile
@@ -79,7 +80,9 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
     elif not html.strip():
         raise InputError("empty input")
     root = parse_html(html)
-    page_url_ = url or page_url(root, None)
+    # Metadata first: bylines and dates often sit in blocks that the promo rules remove.
+    meta = extract_metadata(root, url)
+    page_url_ = url or meta.canonical_url
     rules = rulebook(options.rule_files, options.learned).for_url(page_url_)
     removed: list[Removal] = []
     reverted: list[str] = []
@@ -88,30 +91,28 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
         removed += result.removed
         reverted += result.reverted
     try:
-        found = extract(root, page_url_, options.extract)
-        if found is None and removed:
+        body = extract_text(root, page_url_, options.extract)
+        if body is None and removed:
             # Our rules may have taken the only block trafilatura recognised: retry without them.
-            found = extract(parse_html(html), page_url_, options.extract)
+            body = extract_text(parse_html(html), page_url_, options.extract)
             reverted.append("html rules: extraction found nothing after pruning; undone")
             removed = []
     except RecursionError as exc:
         raise ExtractionError("page too deeply nested to extract") from exc
-    if found is None:
+    if body is None:
         raise ExtractionError("no article text found")
-    lines = found.text.splitlines()
+    lines = body.splitlines()
     if options.filters:
-        filtered = filter_lines(lines, rules.text, brand=found.sitename)
+        filtered = filter_lines(lines, rules.text, brand=meta.sitename, trim_edges=True)
         lines, removed, reverted = list(filtered.lines), removed + list(filtered.removed), reverted + list(filtered.reverted)
     text = "\n\n".join(line.strip() for line in lines if line.strip())
-    if not text:
-        raise ExtractionError("nothing left after removing promo")
     if len(text.split()) < options.min_words:
-        raise ExtractionError("no article text found")
+        raise ExtractionError("no article text found" if text else "nothing left after removing promo")
     return Article(
-        text=text, url=url or page_url_, canonical_url=page_url(root, url), title=found.title,
-        author=found.author, date=found.date, sitename=found.sitename,
-        description=found.description, language=found.language, source=source or url,
-        encoding=encoding, removed=tuple(removed), reverted=tuple(reverted),
+        text=text, url=url or page_url_, canonical_url=meta.canonical_url, title=meta.title,
+        author=meta.author, date=meta.date, sitename=meta.sitename, description=meta.description,
+        language=meta.language, source=source or url, encoding=encoding, removed=tuple(removed),
+        reverted=tuple(reverted),
     )
 
 

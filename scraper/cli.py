@@ -5,6 +5,7 @@ Exit codes: 0 all inputs cleaned, 1 some inputs failed, 2 usage or configuration
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
@@ -17,7 +18,9 @@ from tqdm import tqdm
 from . import __name__ as _pkg
 from .article import Article, Failure
 from .clean import CleanOptions, clean_html, rulebook
+from .crawl import Crawl, CrawlOptions
 from .errors import ScraperError
+from .fetch import DEFAULT_USER_AGENT, FetchOptions
 from .pipeline import BatchOptions, Input, find_inputs, read_input, run_batch
 from .store import Store, open_store
 
@@ -38,33 +41,46 @@ def _clean_options(rules: tuple[str, ...]) -> CleanOptions:
     return options
 
 
-def _progress(results: Iterable[Article | Failure], quiet: bool, unit: str) -> Iterator[Article | Failure]:
+def _progress(results: Iterable[Article | Failure], quiet: bool, unit: str,
+              total: int | None = None) -> Iterator[Article | Failure]:
     if quiet or not sys.stderr.isatty():
         yield from results
         return
-    failed = 0
-    with tqdm(results, unit=unit, file=sys.stderr, dynamic_ncols=True) as bar:
+    failed: Counter[str] = Counter()
+    with tqdm(results, unit=unit, file=sys.stderr, dynamic_ncols=True, total=total) as bar:
         for result in bar:
             if isinstance(result, Failure):
-                failed += 1
-                bar.set_postfix(failed=failed, refresh=False)
+                failed[result.status] += 1
+                bar.set_postfix(failed.most_common(), refresh=False)
             yield result
 
 
-def record(results: Iterable[Article | Failure], store: Store, verbose: bool) -> Counter[str]:
-    """Send every result to the store; return counts of 'cleaned' and of each failure reason."""
+def _stored(results: Iterable[Article | Failure], store: Store) -> Iterator[Article | Failure]:
+    for result in results:
+        if isinstance(result, Failure):
+            store.fail(result)
+        else:
+            store.add(result)
+        yield result
+
+
+def tally(results: Iterable[Article | Failure]) -> Counter[str]:
+    """Log every result (shown with -v); return counts of 'cleaned' and of each failure reason."""
     counts: Counter[str] = Counter()
     log = logging.getLogger(_pkg)
     for result in results:
         if isinstance(result, Failure):
-            store.fail(result)
             counts[f"{result.status}: {result.reason}"] += 1
             log.info("%s %s: %s", result.status, result.source, result.reason)
         else:
-            store.add(result)
             counts["cleaned"] += 1
             log.info("cleaned %s (%d words)", result.source, result.word_count)
     return counts
+
+
+def record(results: Iterable[Article | Failure], store: Store, verbose: bool) -> Counter[str]:
+    """Send every result to the store; return counts of 'cleaned' and of each failure reason."""
+    return tally(_stored(results, store))
 
 
 def summarise(counts: Counter[str], noun: str = "cleaned") -> int:
@@ -150,6 +166,147 @@ def show(file: str, explain: bool, url: str | None, rules: tuple[str, ...]) -> N
             click.echo(f"[{removal.stage}:{removal.rule}] {removal.text}")
         for note in result.reverted:
             click.echo(f"[safety net] {note}")
+
+
+def _size(value: str | int) -> int:
+    """A byte count from "10MB", "512KB", "2 GB" or plain bytes."""
+    text = str(value).strip().upper().replace(" ", "")
+    for suffix, factor in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("B", 1)):
+        if text.endswith(suffix) and text[: -len(suffix)].isdigit():
+            return int(text[: -len(suffix)]) * factor
+    if text.isdigit():
+        return int(text)
+    raise click.BadParameter(f"{value!r} is not a size such as 10MB, 512KB or 1048576")
+
+
+def _load(job: Crawl, urls: str) -> None:
+    """Stream the list into the job, unless this very file (same size and time) is already in."""
+    if urls == "-":
+        read, new = job.load(io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace"))
+    else:
+        info = os.stat(urls)
+        signature = f"{os.path.abspath(urls)}|{info.st_size}|{info.st_mtime_ns}"
+        if job.state.get("list") == signature:
+            return
+        with open(urls, encoding="utf-8", errors="replace") as fh:
+            read, new = job.load(fh)
+        job.state.set("list", signature)
+        job.state.commit()
+    logging.getLogger(_pkg).info("read %d URLs, %d new to this job", read, new)
+
+
+def _group(reason: str) -> str:
+    """Reasons ending in a URL ("redirect loop: http://...") are grouped by their first part."""
+    head, _, tail = reason.partition(": ")
+    return head if "://" in tail else reason
+
+
+def _job_counts(job: Crawl) -> Counter[str]:
+    counts: Counter[str] = Counter({"cleaned": job.state.counts()["done"]})
+    for status, reason, n in job.state.reasons():
+        counts[f"{status}: {_group(reason or 'unknown')}"] += n
+    return counts
+
+
+@cli.command()
+@click.argument("urls", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", default="articles.db", show_default=True,
+              help="Where results go, exactly as for `clean` (.jsonl, .db/.sqlite, '-', else a folder).")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False),
+              help="State database that makes the job resumable.  [default: <OUTPUT>.state.db]")
+@click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Minimum seconds between request starts on one host; robots.txt Crawl-delay wins if longer.")
+@click.option("--per-host", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Requests in flight at once on one host (host = host:port).")
+@click.option("--concurrency", type=click.IntRange(min=1), default=16, show_default=True,
+              help="Requests in flight at once overall.")
+@click.option("--user-agent", default=DEFAULT_USER_AGENT, show_default=True, help="User-Agent header.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+              help="Connect and read timeouts, seconds.")
+@click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Retries on connection errors, 429 and 5xx (exponential backoff with jitter; Retry-After honoured).")
+@click.option("--max-redirects", type=click.IntRange(min=0), default=5, show_default=True,
+              help="Redirects followed per URL; every hop is checked like the first URL.")
+@click.option("--max-bytes", default="10MB", show_default=True,
+              help="Largest body read; a larger page is a recorded failure.")
+@click.option("--ignore-robots", is_flag=True, help="Do not fetch or obey robots.txt.")
+@click.option("--allow-private", is_flag=True,
+              help="Allow hosts on loopback, private, link-local and other non-public addresses.")
+@click.option("--retry-failed", is_flag=True, help="Try the job's failed URLs again (skipped ones stay).")
+@click.option("--save-html", type=click.Path(file_okay=False),
+              help="Also keep each raw page in this folder (with index.jsonl), for `scraper clean` later.")
+@click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False),
+              help="Extra rule file (TOML); repeatable.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores",
+              help="Cleaning worker processes.")
+@click.option("--load-only", is_flag=True, help="Load the URL list into the state database and stop.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host: int, concurrency: int,
+          user_agent: str, timeout: float, retries: int, max_redirects: int, max_bytes: str,
+          ignore_robots: bool, allow_private: bool, retry_failed: bool, save_html: str | None,
+          rules: tuple[str, ...], jobs: int, load_only: bool, quiet: bool) -> None:
+    """Fetch and clean every URL of a list, politely and resumably.
+
+    URLS is a file with one URL per line (blank lines and # comments ignored), or '-' for stdin.
+    URLs are normalised and de-duplicated; robots.txt is obeyed. Every URL ends as one article
+    or one failure or skip with its reason. Run the same command again to resume a killed or
+    interrupted job. Exit code 1 when any URL of the job failed.
+    """
+    try:
+        fetch = FetchOptions(user_agent=user_agent, connect_timeout=timeout, read_timeout=timeout,
+                             retries=retries, max_redirects=max_redirects,
+                             max_bytes=_size(max_bytes), allow_private=allow_private)
+    except click.BadParameter as exc:
+        _fail_usage(f"--max-bytes: {exc.message}")
+    options = CrawlOptions(fetch=fetch, clean=_clean_options(rules), delay=delay, per_host=per_host,
+                           concurrency=concurrency, ignore_robots=ignore_robots,
+                           retry_failed=retry_failed, save_html=save_html, jobs=jobs)
+    if output == "-" and state_path is None:
+        _fail_usage("-o - needs --state PATH (where the crawl remembers what is done)")
+    try:
+        store = open_store(output, stdout=sys.stdout, stderr=sys.stderr, append=True)
+    except (ScraperError, OSError) as exc:
+        _fail_usage(f"cannot open output {output}: {getattr(exc, 'reason', exc)}")
+    try:
+        with Crawl(store, options, state_path) as job:
+            _load(job, urls)
+            sys.exit(_run_job(job, load_only, quiet))
+    except ScraperError as exc:
+        _fail_usage(exc.reason)
+    finally:
+        store.close()
+
+
+def _run_job(job: Crawl, load_only: bool, quiet: bool) -> int:
+    """Prepare, say what will happen, crawl with a progress bar, summarise the whole job."""
+    status = job.prepare()
+    c = status.counts
+    total, pending = sum(c.values()), c["pending"]
+    if load_only:
+        click.echo(f"{total} URLs in this job, {pending} pending", err=True)
+        return EXIT_OK
+    if pending == 0:
+        line = f"nothing to do: all {total} URLs of this job are done ({c['done']} cleaned, {c['failed']} failed"
+        line += f", {c['skipped']} skipped)" if c["skipped"] else ")"
+        if c["failed"]:
+            line += "; use --retry-failed to try failures again"
+        click.echo(line, err=True)
+        return EXIT_FAILED if c["failed"] else EXIT_OK
+    if status.resumed:
+        click.echo(f"resuming the crawl into {status.output}: {total - pending} of {total} URLs done, "
+                   f"{pending} to go" + (f" ({status.retried} failed ones again)" if status.retried else ""),
+                   err=True)
+    results = job.run()
+    try:
+        tally(_progress(results, quiet, "url", total=pending))
+    except KeyboardInterrupt:
+        results.close()
+        left = job.state.counts()["pending"]
+        click.echo(f"interrupted: {left} URLs pending; run the same command again to resume", err=True)
+        return 130
+    finally:
+        results.close()
+    return summarise(_job_counts(job))
 
 
 def main() -> None:

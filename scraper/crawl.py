@@ -1,0 +1,321 @@
+"""Crawl a URL list politely and resumably: fetch in threads, clean in processes, record each URL.
+
+    >>> from scraper.crawl import CrawlOptions, crawl
+    >>> from scraper.store import open_store
+    >>> store = open_store("articles.jsonl", append=True)
+    >>> for result in crawl(open("urls.txt"), store, CrawlOptions(delay=1.0), "articles.state.db"):
+    ...     print(result.source, getattr(result, "reason", "cleaned"))
+    >>> store.close()
+
+Every URL of the job ends as exactly one article or one failure (status "failed" or "skipped")
+with its reason, in the store and in the state database; running the same job again resumes it.
+Fetching runs in `concurrency` threads under the per-host rules of `scraper.schedule`; pages are
+cleaned in `jobs` worker processes while fetching goes on, with a bounded backlog between them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .article import Article, Failure
+from .clean import CleanOptions
+from .errors import HTTPStatusError, InputError
+from .fetch import Fetched, FetchOptions
+from .robots import RobotsCache
+from .resume import describe, drop_failures, finish_rewrite, reconcile, sync
+from .schedule import Politeness, Scheduler
+from .state import CrawlState, Outcome, default_state_path
+from .store import Store
+from .workers import FetchPool, FetchResult, clean_page, start_cleaners
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    """How to crawl. `delay` is the minimum time between request starts on one host (seconds;
+    robots.txt's Crawl-delay wins if longer), `per_host` the requests in flight per host,
+    `concurrency` the requests in flight overall, `jobs` the cleaning worker processes."""
+
+    fetch: FetchOptions = field(default_factory=FetchOptions)
+    clean: CleanOptions = field(default_factory=CleanOptions)
+    delay: float = 1.0
+    per_host: int = 1
+    concurrency: int = 16
+    ignore_robots: bool = False
+    retry_failed: bool = False
+    save_html: str | None = None
+    jobs: int = os.cpu_count() or 1
+    backlog: int = 4  # fetched pages waiting per cleaning worker: keeps workers busy, memory bounded
+    sync_every: float = 1.0  # seconds between making store and state durable together
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """Where a job stands before fetching: URL counts by status and what start-up did."""
+
+    counts: dict[str, int]
+    resumed: bool
+    settled: int = 0
+    retried: int = 0
+    output: str = "-"
+
+
+@dataclass
+class _Page:
+    """A fetched page on its way through cleaning."""
+
+    page: Fetched
+    outcome: Outcome
+    pool: ProcessPoolExecutor
+    crashed: bool = False
+
+
+class Crawl:
+    """One crawl job: `load` URLs, `prepare` (reconcile, retry), then iterate `run`."""
+
+    def __init__(self, store: Store, options: CrawlOptions | None = None,
+                 state_path: str | Path | None = None) -> None:
+        self.store = store
+        self.options = options or CrawlOptions()
+        output = describe(store)
+        if state_path is None:
+            if output == "-":
+                raise InputError("a crawl to standard output needs a state path")
+            state_path = default_state_path(output)
+        self.state = CrawlState(state_path)
+        known = self.state.get("output")
+        if known is not None and known != output:
+            self.state.close()
+            raise InputError(f"state {state_path} belongs to the crawl into {known}; "
+                             "use another state file for a new job")
+        if known is None:
+            self.state.set("output", output)
+            self.state.set("created", time.strftime("%Y-%m-%d %H:%M:%S"))
+            self.state.commit()
+        self._events: queue.Queue[tuple] = queue.Queue()
+        self._ready: list[Article | Failure] = []
+        self._pages: dict[Future, _Page] = {}
+        self._last_sync = time.monotonic()
+
+    def __enter__(self) -> Crawl:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.state.close()
+
+    def load(self, urls: Iterable[str]) -> tuple[int, int]:
+        """Stream URLs into the job; return `(read, new)`. Known URLs keep their status."""
+        return self.state.load(urls)
+
+    def prepare(self) -> JobStatus:
+        """Settle results a killed run left unrecorded and, if asked, reopen failures."""
+        resumed = not self.state.is_new and self.state.get("started") is not None
+        dirty = self.state.is_new or self.state.get("running") == "1"
+        finish_rewrite(self.store, self.state)
+        if self.state.get("retrying") == "1":
+            drop_failures(self.store, self.state)
+        settled = reconcile(self.store, self.state, dirty)
+        retried = 0
+        if self.options.retry_failed:
+            retried = self.state.retry_failed()
+            self.state.set("retrying", 1)
+            self.state.commit()
+            drop_failures(self.store, self.state)
+        self.state.set("retrying", 0)
+        self.state.commit()
+        return JobStatus(self.state.counts(), resumed, settled, retried, describe(self.store))
+
+    # --- the crawl loop --------------------------------------------------------------------
+
+    def run(self) -> Iterator[Article | Failure]:
+        """Fetch and clean every pending URL; yield each result once it is recorded."""
+        o = self.options
+        self.state.set("started", time.strftime("%Y-%m-%d %H:%M:%S"))
+        self.state.set("running", 1)
+        self.state.commit()
+        clean_exit = False
+        try:
+            yield from self._invalid()
+            self.scheduler = Scheduler(self.state, Politeness(
+                o.delay, o.per_host, not o.ignore_robots, window=max(64, 4 * o.concurrency),
+                chunk=max(16, 4 * o.per_host)))
+            if not self.scheduler.done():
+                yield from self._loop()
+            clean_exit = True
+        finally:
+            sync(self.store, self.state)
+            if clean_exit:
+                self.state.set("running", 0)
+                self.state.commit()
+
+    def _invalid(self) -> Iterator[Failure]:
+        """URLs that could not be parsed end as failures without any request."""
+        while rows := self.state.pending("", 0, 500):
+            for row in rows:
+                reason = row.reason or "invalid URL"
+                kind = "InputError" if reason.startswith("invalid URL") else "SecurityError"
+                failure = Failure(row.url, reason, kind)
+                self._emit(failure, Outcome("failed", reason))
+            yield from self._flush()
+
+    def _loop(self) -> Iterator[Article | Failure]:
+        o = self.options
+        self._pool = self._new_pool()
+        self._fetch = FetchPool(o.fetch, o.concurrency, self._events, o.save_html)
+        self._robots = RobotsCache(self._fetch.fetcher)
+        self._fetch.robots = self._robots
+        interrupted = True
+        try:
+            while True:
+                self._dispatch()
+                yield from self._flush()
+                if self.scheduler.done() and not self._pages:
+                    break
+                wait = self.scheduler.wait(time.monotonic())
+                try:
+                    event = self._events.get(timeout=0.5 if wait is None else min(wait, 0.5))
+                except queue.Empty:
+                    continue
+                self._handle(event)
+                while True:
+                    try:
+                        self._handle(self._events.get_nowait())
+                    except queue.Empty:
+                        break
+                yield from self._flush()
+            interrupted = False
+        finally:
+            self._fetch.close()
+            self._robots.close()
+            self._pool.shutdown(wait=not interrupted, cancel_futures=True)
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return start_cleaners(self.options.jobs, self.options.clean.rule_files)
+
+    def _dispatch(self) -> None:
+        o = self.options
+        now = time.monotonic()
+        while (self.scheduler.in_flight < o.concurrency
+               and len(self._pages) < o.jobs * o.backlog):
+            task = self.scheduler.next(now)
+            if task is None:
+                self.scheduler.widen()  # slots are free but no active host may start now
+                return
+            if task.row is not None and not o.ignore_robots \
+                    and not self._robots.allowed(task.row.url):
+                self.scheduler.put_back(task)
+                self._emit(Failure(task.row.url, "disallowed by robots.txt", "SkippedError",
+                                   status="skipped"), Outcome("skipped", "disallowed by robots.txt"))
+                continue
+            self._fetch.submit(task, self.scheduler.hosts[task.host].delay)
+
+    def _handle(self, event: tuple) -> None:
+        if event[0] == "fetched":
+            self._fetched(event[1])
+        else:
+            self._cleaned(event[1])
+
+    def _fetched(self, result: FetchResult) -> None:
+        task = result.task
+        if task.row is None:
+            self.scheduler.robots_ready(task.host, result.crawl_delay)
+            self.scheduler.finished(task, result.last_start)
+            return
+        self.scheduler.finished(task, result.last_start)
+        source = task.row.url
+        if result.error is not None:
+            error = result.error
+            status = error.status if isinstance(error, HTTPStatusError) else None
+            failure = Failure.of(source, error)
+            self._emit(failure, Outcome(failure.status, failure.reason, result.tries, status))
+            return
+        page = result.page
+        assert page is not None
+        outcome = Outcome("done", None, result.tries, page.status, page.final_url, page.etag,
+                          page.last_modified, page.fetched_at)
+        if result.saved:
+            self._index(result.saved, page)
+        self._submit(_Page(page, outcome, self._pool))
+        log.debug("fetched %s (%d bytes)", source, len(page.body))
+
+    def _index(self, name: str, page: Fetched) -> None:
+        """One line per saved page in `<save_html>/index.jsonl`: which URL each file holds."""
+        line = {"file": name, "url": page.url, "final_url": page.final_url,
+                "http_charset": page.http_charset, "fetched_at": page.fetched_at}
+        with open(Path(self.options.save_html or ".") / "index.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(line) + "\n")
+
+    def _submit(self, item: _Page) -> None:
+        page, o = item.page, self.options
+        future = self._pool.submit(clean_page, page.body, page.final_url, page.http_charset,
+                                   page.url, o.clean)
+        item.pool = self._pool
+        self._pages[future] = item
+        future.add_done_callback(lambda f: self._events.put(("cleaned", f)))
+
+    def _cleaned(self, future: Future) -> None:
+        item = self._pages.pop(future)
+        source = item.page.url
+        try:
+            result = future.result()
+        except BrokenProcessPool:
+            # A worker died (a C-level crash on a hostile page) and took its batch with it.
+            if item.pool is self._pool:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+            if not item.crashed:
+                item.crashed = True
+                self._submit(item)
+                return
+            result = Failure(source, "worker process crashed on this input", "InputError",
+                             item.page.final_url)
+        except Exception as exc:  # noqa: BLE001  (a bug in cleaning must not stop the crawl)
+            result = Failure.of(source, exc, item.page.final_url)
+        outcome = item.outcome
+        if isinstance(result, Failure):
+            outcome = outcome._replace(status=result.status, reason=result.reason)
+        self._emit(result, outcome)
+
+    # --- recording ---------------------------------------------------------------------------
+
+    def _emit(self, result: Article | Failure, outcome: Outcome) -> None:
+        """Store first, state second: a kill in between is settled by `reconcile`."""
+        if isinstance(result, Failure):
+            self.store.fail(result)
+        else:
+            self.store.add(result)
+        self.state.record(result.source or "", outcome)
+        self._ready.append(result)
+        if time.monotonic() - self._last_sync >= self.options.sync_every:
+            sync(self.store, self.state)
+            self._last_sync = time.monotonic()
+
+    def _flush(self) -> Iterator[Article | Failure]:
+        ready, self._ready = self._ready, []
+        yield from ready
+
+
+def crawl(urls: Iterable[str], store: Store, options: CrawlOptions | None = None,
+          state_path: str | Path | None = None) -> Iterator[Article | Failure]:
+    """Crawl `urls` into `store` (opened for appending); yield one result per URL.
+
+    The state database (default `<output>.state.db`) makes the job resumable: URLs already
+    done are not fetched again, and a killed crawl run again loses and repeats nothing.
+    """
+    with Crawl(store, options, state_path) as job:
+        job.load(urls)
+        job.prepare()
+        yield from job.run()

@@ -1,0 +1,242 @@
+"""The crawl's memory: one SQLite row per URL of a job, so a killed crawl resumes where it was.
+
+Rows are keyed by the normalised URL (duplicates in the list collapse into one) and move from
+`pending` to `done`, `failed` or `skipped`. A URL that cannot be parsed is kept as given, with
+an empty host and its reason, so it still ends as one recorded failure. The `job` table holds
+small facts about the job (its output, the offsets of the output files at the last sync).
+Only one thread writes; commits are explicit so the crawl can order them after the store's.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+from .errors import InputError, ScraperError
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; two crawls of one job are on the user there
+    fcntl = None  # type: ignore[assignment]
+from .urls import host_key, normalise, read_url_list
+
+STATUSES = ("pending", "done", "failed", "skipped")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS urls (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    host TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    reason TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    http_status INTEGER,
+    final_url TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    fetched_at TEXT,
+    updated_at TEXT
+);
+CREATE INDEX IF NOT EXISTS urls_status_host ON urls (status, host);
+CREATE TABLE IF NOT EXISTS job (key TEXT PRIMARY KEY, value TEXT);
+"""
+_BATCH = 1000
+_COMMIT_ROWS = 50_000
+
+
+class UrlRow(NamedTuple):
+    """A pending URL as the scheduler needs it; `reason` is set only for invalid URLs."""
+
+    id: int
+    url: str
+    host: str
+    reason: str | None
+    attempts: int
+
+
+class Outcome(NamedTuple):
+    """What happened to one URL, as recorded in its row."""
+
+    status: str
+    reason: str | None = None
+    attempts: int = 0
+    http_status: int | None = None
+    final_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: str | None = None
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def parse_url(raw: str) -> tuple[str, str, str | None]:
+    """`(url, host, reason)`: the normalised URL and its host:port, or the raw text, "" and why."""
+    try:
+        url = normalise(raw)
+        return url, host_key(url), None
+    except ScraperError as exc:
+        return raw.strip(), "", exc.reason
+
+
+class CrawlState:
+    """The state database of one crawl job; see the module docstring."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.is_new = not self.path.exists() or self.path.stat().st_size == 0
+        self._lock = self._take_lock()
+        self.db = sqlite3.connect(self.path, isolation_level="DEFERRED")
+        self.db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL is durable against a killed process (only an OS crash can lose the last commit).
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+
+    def __enter__(self) -> CrawlState:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _take_lock(self) -> int | None:
+        """Refuse a second crawl of the same job at once: both would fetch the same URLs."""
+        if fcntl is None:
+            return None
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            raise InputError(f"state {self.path} is in use by another crawl") from exc
+        return fd
+
+    def close(self) -> None:
+        """Commit, close and let another crawl of this job start."""
+        self.db.commit()
+        self.db.close()
+        if self._lock is not None:
+            os.close(self._lock)  # after SQLite's own descriptors are closed, never before
+            self._lock = None
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    # --- job facts ---------------------------------------------------------------------------
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM job WHERE key = ?", (key,)).fetchone()
+        return default if row is None else row[0]
+
+    def set(self, key: str, value: object) -> None:
+        """Remember a job fact; committed with the next `commit`."""
+        self.db.execute("INSERT OR REPLACE INTO job (key, value) VALUES (?, ?)", (key, str(value)))
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def load(self, lines: Iterable[str]) -> tuple[int, int]:
+        """Stream a URL list in (see `read_url_list`); return `(read, new)` counts.
+
+        The list is never held whole: rows go in batches, with a commit every 50,000 so the
+        write-ahead log stays small, and duplicates are dropped by the unique URL index.
+        """
+        read = new = 0
+        batch: list[tuple[str, str, str | None, str]] = []
+        now = _now()
+        sql = "INSERT OR IGNORE INTO urls (url, host, reason, updated_at) VALUES (?, ?, ?, ?)"
+        for raw in read_url_list(lines):
+            batch.append((*parse_url(raw), now))
+            read += 1
+            if len(batch) >= _BATCH:
+                new += self.db.executemany(sql, batch).rowcount
+                batch.clear()
+                if read % _COMMIT_ROWS == 0:
+                    self.db.commit()
+        if batch:
+            new += self.db.executemany(sql, batch).rowcount
+        self.db.commit()
+        return read, new
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """URLs per status, every status present."""
+        counts = dict.fromkeys(STATUSES, 0)
+        for status, n in self.db.execute("SELECT status, count(*) FROM urls GROUP BY status"):
+            counts[status] = n
+        return counts
+
+    def reasons(self) -> Iterator[tuple[str, str, int]]:
+        """`(status, reason, count)` for failed and skipped URLs."""
+        yield from self.db.execute(
+            "SELECT status, reason, count(*) FROM urls WHERE status IN ('failed', 'skipped') "
+            "GROUP BY status, reason")
+
+    def status(self, url: str) -> str | None:
+        row = self.db.execute("SELECT status FROM urls WHERE url = ?", (url,)).fetchone()
+        return None if row is None else row[0]
+
+    def row(self, url: str) -> dict[str, object] | None:
+        """Every column of one URL's row (for tests and inspection)."""
+        cursor = self.db.execute("SELECT * FROM urls WHERE url = ?", (url,))
+        values = cursor.fetchone()
+        if values is None:
+            return None
+        return dict(zip([d[0] for d in cursor.description], values))
+
+    def next_hosts(self, after: str | None, limit: int) -> list[str]:
+        """Up to `limit` hosts with pending URLs, in name order after `after` (index seeks)."""
+        hosts: list[str] = []
+        last = after
+        for _ in range(limit):
+            if last is None:
+                row = self.db.execute("SELECT min(host) FROM urls WHERE status = 'pending'")
+            else:
+                row = self.db.execute(
+                    "SELECT min(host) FROM urls WHERE status = 'pending' AND host > ?", (last,))
+            found = row.fetchone()[0]
+            if found is None:
+                break
+            hosts.append(found)
+            last = found
+        return hosts
+
+    def pending(self, host: str, after_id: int, limit: int) -> list[UrlRow]:
+        """The next pending URLs of one host, in list order, after row `after_id`."""
+        return [UrlRow(*r) for r in self.db.execute(
+            "SELECT id, url, host, reason, attempts FROM urls "
+            "WHERE status = 'pending' AND host = ? AND id > ? ORDER BY id LIMIT ?",
+            (host, after_id, limit))]
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def record(self, url: str, outcome: Outcome) -> None:
+        """Set a URL's outcome; committed with the next `commit`. Attempts add up across runs."""
+        self.db.execute(
+            "UPDATE urls SET status = ?, reason = ?, attempts = attempts + ?, "
+            "http_status = coalesce(?, http_status), final_url = coalesce(?, final_url), "
+            "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified), "
+            "fetched_at = coalesce(?, fetched_at), updated_at = ? WHERE url = ?",
+            (*outcome, _now(), url))
+
+    def settle(self, url: str, status: str, reason: str | None = None) -> bool:
+        """Mark a still-pending URL as found in the output; True if it was pending."""
+        cursor = self.db.execute(
+            "UPDATE urls SET status = ?, reason = ?, updated_at = ? "
+            "WHERE url = ? AND status = 'pending'", (status, reason, _now(), url))
+        return cursor.rowcount > 0
+
+    def retry_failed(self) -> int:
+        """Put failed URLs back to pending (skipped ones stay); return how many."""
+        cursor = self.db.execute(
+            "UPDATE urls SET status = 'pending', updated_at = ? WHERE status = 'failed'",
+            (_now(),))
+        return cursor.rowcount
+
+
+def default_state_path(output: str) -> str:
+    """`<OUTPUT>.state.db` beside the output (a folder output gets it beside the folder)."""
+    return os.fspath(Path(output.rstrip("/\\") + ".state.db"))

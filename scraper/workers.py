@@ -1,0 +1,160 @@
+"""The crawl's workers: fetch threads, and the processes that clean what they fetch.
+
+A fetch thread takes a `Task`, makes its request(s) and reports the outcome. Retries happen
+inside a task (the fetcher's backoff), holding the host's slot, and each retry waits at least
+the host's delay, so the per-host spacing holds for retries too. The threads are daemons: a
+crawl that is interrupted does not wait for a long Retry-After to pass. Cleaning processes
+run `clean_page`; they ignore Ctrl-C (the crawl handles it) and exit if the crawl is killed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import re
+import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .article import Article, Failure
+from .clean import CleanOptions, clean_html, rulebook
+from .errors import ScraperError
+from .fetch import Fetched, Fetcher, FetchOptions
+from .robots import RobotsCache
+from .schedule import Task
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one task produced: a page or an error (pages), or the Crawl-delay (robots).
+
+    `tries` counts requests made (1 = no retry); `last_start` is when the last one began
+    (`time.monotonic()`), which is what the next request to the host is spaced from.
+    """
+
+    task: Task
+    page: Fetched | None = None
+    error: ScraperError | Exception | None = None
+    crawl_delay: float | None = None
+    tries: int = 1
+    last_start: float = 0.0
+    saved: str | None = None
+
+
+def saved_name(url: str) -> str:
+    """`host_port/<path-slug>-<hash>.html`: readable, unique per URL, safe as a path."""
+    parts = urlsplit(url)
+    host = _UNSAFE.sub("_", parts.netloc.rsplit("@", 1)[-1]) or "host"
+    slug = _UNSAFE.sub("-", parts.path).strip("-.")[-60:] or "index"
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
+    return f"{host}/{slug}-{digest}.html"
+
+
+def save_page(folder: str, page: Fetched) -> str:
+    """Write the raw body under `folder`; return the path relative to it."""
+    name = saved_name(page.url)
+    target = Path(folder) / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".part")
+    tmp.write_bytes(page.body)
+    tmp.replace(target)  # never a half-written page under the final name
+    return name
+
+
+def clean_page(body: bytes, url: str, http_charset: str | None, source: str,
+               options: CleanOptions) -> Article | Failure:
+    """Clean one fetched page (in a worker process); never raises a `ScraperError`."""
+    try:
+        return clean_html(body, url, options=options, http_charset=http_charset, source=source)
+    except ScraperError as exc:
+        return Failure.of(source, exc, url=url)
+    except RecursionError:
+        return Failure(source, "page too deeply nested", "ExtractionError", url)
+    except MemoryError:
+        return Failure(source, "out of memory while cleaning", "InputError", url)
+
+
+def _init_cleaner(rule_files: tuple[str, ...]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    parent = os.getppid()
+
+    def exit_with_parent() -> None:
+        # A parent killed with SIGKILL cannot tell its workers; they would wait forever.
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=exit_with_parent, daemon=True).start()
+    rulebook(rule_files)
+
+
+def start_cleaners(jobs: int, rule_files: tuple[str, ...]) -> ProcessPoolExecutor:
+    """A pool of `jobs` cleaning processes, started now (before any fetch thread exists)."""
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_cleaner, initargs=(rule_files,))
+    pool.submit(int)  # with fork, the first submit starts every worker
+    return pool
+
+
+class FetchPool:
+    """`size` daemon threads sharing one `Fetcher` (a pooled session per thread)."""
+
+    def __init__(self, options: FetchOptions, size: int, events: queue.Queue,
+                 save_html: str | None = None) -> None:
+        self._local = threading.local()
+        self._stop = threading.Event()
+        self.fetcher = Fetcher(options, sleep=self._backoff)
+        self.robots: RobotsCache | None = None
+        self._tasks: queue.Queue[tuple[Task, float] | None] = queue.Queue()
+        self._events = events
+        self._save_html = save_html
+        self._threads = [threading.Thread(target=self._work, name=f"fetch-{i}", daemon=True)
+                         for i in range(size)]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, task: Task, spacing: float) -> None:
+        """Run `task`; retries of it wait at least `spacing` seconds."""
+        self._tasks.put((task, spacing))
+
+    def close(self) -> None:
+        """Stop the threads (without waiting for a request in progress) and the sessions."""
+        self._stop.set()
+        for _ in self._threads:
+            self._tasks.put(None)
+        self.fetcher.close()
+
+    def _backoff(self, seconds: float) -> None:
+        self._local.tries += 1
+        self._stop.wait(max(seconds, self._local.spacing))
+        self._local.started = time.monotonic()
+
+    def _work(self) -> None:
+        while (item := self._tasks.get()) is not None:
+            task, spacing = item
+            self._local.tries, self._local.spacing = 1, spacing
+            self._local.started = time.monotonic()
+            result = self._run(task)
+            if not self._stop.is_set():
+                self._events.put(("fetched", result))
+
+    def _run(self, task: Task) -> FetchResult:
+        local = self._local
+        try:
+            if task.row is None:
+                assert self.robots is not None
+                delay = self.robots.crawl_delay(task.url)
+                return FetchResult(task, crawl_delay=delay, tries=local.tries,
+                                   last_start=local.started)
+            page = self.fetcher.fetch(task.row.url)
+            saved = save_page(self._save_html, page) if self._save_html else None
+            return FetchResult(task, page=page, tries=local.tries, last_start=local.started,
+                               saved=saved)
+        except Exception as exc:  # noqa: BLE001  (ScraperError, or a bug: recorded, not fatal)
+            return FetchResult(task, error=exc, tries=local.tries, last_start=local.started)
