@@ -103,7 +103,8 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
         raise ExtractionError("no article text found")
     lines = body.splitlines()
     if options.filters:
-        filtered = filter_lines(lines, rules.text, brand=meta.sitename, trim_edges=True)
+        filtered = filter_lines(lines, rules.text, brand=meta.sitename, trim_edges=True,
+                                title=meta.title)
         lines, removed, reverted = list(filtered.lines), removed + list(filtered.removed), reverted + list(filtered.reverted)
     text = "\n\n".join(line.strip() for line in lines if line.strip())
     if len(text.split()) < options.min_words:

@@ -30,6 +30,10 @@ class FilterResult:
     reverted: tuple[str, ...]
 
 
+def _key(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
 def _words(line: str) -> int:
     return len(_WORD.findall(line))
 
@@ -65,16 +69,23 @@ def _looks_like_headline(line: str) -> bool:
 
 
 def filter_lines(lines: list[str], rules: tuple[TextRule, ...], max_share: float = 0.6,
-                 brand: str | None = None, trim_edges: bool = False) -> FilterResult:
+                 brand: str | None = None, trim_edges: bool = False,
+                 title: str | None = None) -> FilterResult:
     """Drop promo lines and headline lists; undo everything if it would take most of the words.
 
     `brand` is the site's name: a line that is only the brand ("The Go Blog") is a masthead or
     a promo label, never article text. `trim_edges` drops a first or last line of at most three
     words without sentence punctuation ("Back to blog", "Tags"): extracted bodies carry their
     title separately, so such edge lines are crumbs, never the article (WCXB: 4 fewer leaks, no
-    keep loss); scraped text keeps them because its first line is usually the title.
+    keep loss); scraped text keeps them because its first line is usually the title. A line
+    that repeats the `title` is dropped: the record carries the title in its own field. (The
+    description is not treated so: sites often copy the first paragraph into it.)
     """
     drop: dict[int, str] = {}
+    title_key = _key(title) if title else None
+    for i, line in enumerate(lines):
+        if title_key and line.strip() and _key(line) == title_key:
+            drop[i] = "title-repeat"
     brand_key = brand.casefold().strip() if brand else None
     for start, end in _headline_runs(lines):
         for k in range(start, end):

@@ -8,6 +8,7 @@ share of the page's text with it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -20,6 +21,9 @@ from .rules import RuleSet, normalise_text
 _INVISIBLE = '//script[not(contains(@type, "ld+json"))]|//style|//template'
 _PROTECTED = frozenset({"html", "body", "head"})
 _ATTRS = ("class", "id", "data-component", "data-testid")
+# BEM modifiers ("content-header--social-icons-position") describe a variant of a block, not
+# what the block is: Wired's article header was taken for a share bar (AEB).
+_BEM_MODIFIER = re.compile(r"--[\w-]*")
 _ATTR_XPATH = "//*[@class or @id or @data-component or @data-testid]"
 # Short blocks only: a heading that announces promo is a handful of words, never a paragraph.
 # Text nodes short enough to be a heading; their element is checked in Python.
@@ -154,7 +158,7 @@ def _candidates(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, st
         for el in root.xpath(_ATTR_XPATH):
             if el.tag in _PROTECTED:
                 continue
-            attrs = " ".join(v for a in _ATTRS if (v := el.get(a)))
+            attrs = _BEM_MODIFIER.sub("", " ".join(v for a in _ATTRS if (v := el.get(a))))
             if name := rules.attr_rule(attrs):
                 found.append((el, name))
     if rules.heading is not None:
