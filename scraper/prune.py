@@ -8,7 +8,6 @@ share of the page's text with it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -20,11 +19,8 @@ from .rules import RuleSet, normalise_text
 # Scripts and styles are noise to every later stage, but JSON-LD carries metadata.
 _INVISIBLE = '//script[not(contains(@type, "ld+json"))]|//style|//template'
 _PROTECTED = frozenset({"html", "body", "head"})
-_ATTRS = ("class", "id", "data-component", "data-testid")
-# BEM modifiers ("content-header--social-icons-position") describe a variant of a block, not
-# what the block is: Wired's article header was taken for a share bar (AEB).
-_BEM_MODIFIER = re.compile(r"--[\w-]*")
-_ATTR_XPATH = "//*[@class or @id or @data-component or @data-testid]"
+# Attribute values, not elements: only matches need their element, and values repeat.
+_ATTR_XPATH = "//@class | //@id | //@data-component | //@data-testid"
 # Short blocks only: a heading that announces promo is a handful of words, never a paragraph.
 # Text nodes short enough to be a heading; their element is checked in Python.
 _SHORT_TEXT_XPATH = "//body//text()[string-length(.) > 2 and string-length(.) < 160]"
@@ -155,11 +151,8 @@ def _candidates(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, st
             else:
                 found.append((el, rule.name))
     if rules.attr is not None:
-        for el in root.xpath(_ATTR_XPATH):
-            if el.tag in _PROTECTED:
-                continue
-            attrs = _BEM_MODIFIER.sub("", " ".join(v for a in _ATTRS if (v := el.get(a))))
-            if name := rules.attr_rule(attrs):
+        for value in root.xpath(_ATTR_XPATH):
+            if (name := rules.attr_rule(value)) and (el := value.getparent()).tag not in _PROTECTED:
                 found.append((el, name))
     if rules.heading is not None:
         for node in root.xpath(_SHORT_TEXT_XPATH):

@@ -25,6 +25,7 @@ from cssselect import SelectorError
 
 from .errors import RuleError
 
+_BEM_MODIFIER = re.compile(r"--[\w-]*")
 _HTML_KINDS = ("css", "xpath", "attr", "heading", "exact")
 _DEFAULT_MAX_WORDS = 30
 
@@ -84,13 +85,16 @@ class RuleSet:
     _attr_memo: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def attr_rule(self, attrs: str) -> str | None:
-        """Name of the class/id rule matching an element's attribute string, if any."""
+        """Name of the class/id rule matching one attribute value, if any."""
         memo = self._attr_memo
         if attrs in memo:
             return memo[attrs]
         if len(memo) > 100_000:
             memo.clear()
-        match = self.attr.search(attrs.lower()) if self.attr is not None else None
+        # BEM modifiers ("content-header--social-icons-position") describe a variant of a block,
+        # not what the block is: Wired's article header was taken for a share bar (AEB).
+        plain = _BEM_MODIFIER.sub("", attrs).lower()
+        match = self.attr.search(plain) if self.attr is not None else None
         name = memo[attrs] = self.attr_names[int(match.lastgroup[1:])] if match else None
         return name
 
