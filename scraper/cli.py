@@ -215,7 +215,8 @@ def _job_counts(job: Crawl) -> Counter[str]:
 @click.option("--state", "state_path", type=click.Path(dir_okay=False),
               help="State database that makes the job resumable.  [default: <OUTPUT>.state.db]")
 @click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
-              help="Minimum seconds between request starts on one host; robots.txt Crawl-delay wins if longer.")
+              help="Minimum seconds between request starts on one host; "
+                   "robots.txt Crawl-delay wins if longer.")
 @click.option("--per-host", type=click.IntRange(min=1), default=1, show_default=True,
               help="Requests in flight at once on one host (host = host:port).")
 @click.option("--concurrency", type=click.IntRange(min=1), default=16, show_default=True,
@@ -224,7 +225,8 @@ def _job_counts(job: Crawl) -> Counter[str]:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
               help="Connect and read timeouts, seconds.")
 @click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
-              help="Retries on connection errors, 429 and 5xx (exponential backoff with jitter; Retry-After honoured).")
+              help="Retries on connection errors, 429 and 5xx "
+                   "(exponential backoff with jitter; Retry-After honoured).")
 @click.option("--max-redirects", type=click.IntRange(min=0), default=5, show_default=True,
               help="Redirects followed per URL; every hop is checked like the first URL.")
 @click.option("--max-bytes", default="10MB", show_default=True,
@@ -237,8 +239,8 @@ def _job_counts(job: Crawl) -> Counter[str]:
               help="Also keep each raw page in this folder (with index.jsonl), for `scraper clean` later.")
 @click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False),
               help="Extra rule file (TOML); repeatable.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores",
-              help="Cleaning worker processes.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default="all cores", help="Cleaning worker processes.")
 @click.option("--load-only", is_flag=True, help="Load the URL list into the state database and stop.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host: int, concurrency: int,
@@ -286,7 +288,8 @@ def _run_job(job: Crawl, load_only: bool, quiet: bool) -> int:
         click.echo(f"{total} URLs in this job, {pending} pending", err=True)
         return EXIT_OK
     if pending == 0:
-        line = f"nothing to do: all {total} URLs of this job are done ({c['done']} cleaned, {c['failed']} failed"
+        line = (f"nothing to do: all {total} URLs of this job are done "
+                f"({c['done']} cleaned, {c['failed']} failed")
         line += f", {c['skipped']} skipped)" if c["skipped"] else ")"
         if c["failed"]:
             line += "; use --retry-failed to try failures again"

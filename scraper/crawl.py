@@ -161,7 +161,7 @@ class Crawl:
                 self.state.set("running", 0)
                 self.state.commit()
 
-    def _invalid(self) -> Iterator[Failure]:
+    def _invalid(self) -> Iterator[Article | Failure]:
         """URLs that could not be parsed end as failures without any request."""
         while rows := self.state.pending("", 0, 500):
             for row in rows:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .article import Removal
-from .rules import TextRule
+from .rules import RuleSet
 
 _WORD = re.compile(r"\w+")
 _SEPARATORS = frozenset({"-", "–", "—", "•", "*", "|"})
@@ -68,7 +68,7 @@ def _looks_like_headline(line: str) -> bool:
     return 0 < _words(text) <= _HEADLINE_MAX_WORDS and not _HEADLINE_END.search(text)
 
 
-def filter_lines(lines: list[str], rules: tuple[TextRule, ...], max_share: float = 0.6,
+def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
                  brand: str | None = None, trim_edges: bool = False,
                  title: str | None = None) -> FilterResult:
     """Drop promo lines and headline lists; undo everything if it would take most of the words.
@@ -99,7 +99,7 @@ def filter_lines(lines: list[str], rules: tuple[TextRule, ...], max_share: float
             drop[i] = "brand-line"
             continue
         words = _words(stripped)
-        rule = next((r for r in rules if words <= r.max_words and r.pattern.search(stripped)), None)
+        rule = rules.text_rule(stripped, words)
         if rule is not None:
             drop[i] = rule.name
             after_related = rule.name in _RELATED_RULES

@@ -8,6 +8,7 @@ share of the page's text with it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -19,11 +20,13 @@ from .rules import RuleSet, normalise_text
 # Scripts and styles are noise to every later stage, but JSON-LD carries metadata.
 _INVISIBLE = '//script[not(contains(@type, "ld+json"))]|//style|//template'
 _PROTECTED = frozenset({"html", "body", "head"})
-# Attribute values, not elements: only matches need their element, and values repeat.
-_ATTR_XPATH = "//@class | //@id | //@data-component | //@data-testid"
+# Attribute values, not elements: values repeat and are matched once (memo in RuleSet).
+_ATTR_NAMES = ("class", "id", "data-component", "data-testid")
+_ATTR_VALUES = etree.XPath(" | ".join(f"//@{a}" for a in _ATTR_NAMES))
 # Short blocks only: a heading that announces promo is a handful of words, never a paragraph.
 # Text nodes short enough to be a heading; their element is checked in Python.
 _SHORT_TEXT_XPATH = "//body//text()[string-length(.) > 2 and string-length(.) < 160]"
+_SHORT_TEXTS = etree.XPath(_SHORT_TEXT_XPATH, smart_strings=False)
 _HEADING_ELEMENTS = frozenset({"h2", "h3", "h4", "h5", "h6", "p", "span", "strong", "b", "div",
                                "header", "figcaption", "legend", "button", "a", "li"})
 _INLINE = frozenset({"a", "span", "strong", "b", "em", "i"})
@@ -142,6 +145,13 @@ def _exact(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, str]]:
     return found
 
 
+def _heading_match(text: str, rules: RuleSet) -> re.Match[str] | None:
+    text = " ".join(text.split()).strip(" :.»›>|").lower()
+    if not text or len(text.split()) > _HEADING_MAX_WORDS:
+        return None
+    return rules.heading.fullmatch(text) if rules.heading is not None else None
+
+
 def _candidates(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, str]]:
     found: list[tuple[HtmlElement, str]] = _exact(root, rules) if rules.exact else []
     for rule, selector in rules.selectors:
@@ -151,19 +161,20 @@ def _candidates(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, st
             else:
                 found.append((el, rule.name))
     if rules.attr is not None:
-        for value in root.xpath(_ATTR_XPATH):
+        for value in _ATTR_VALUES(root):
             if (name := rules.attr_rule(value)) and (el := value.getparent()).tag not in _PROTECTED:
                 found.append((el, name))
     if rules.heading is not None:
+        texts = set(_SHORT_TEXTS(root))  # plain strings: no element proxies for the many misses
+        if not any(_heading_match(t, rules) for t in texts):
+            return found
         for node in root.xpath(_SHORT_TEXT_XPATH):
+            if _heading_match(node, rules) is None:
+                continue
             el = node.getparent()
             if node.is_tail or el is None or el.tag not in _HEADING_ELEMENTS:
                 continue
-            text = " ".join(node.split()).strip(" :.»›>|").lower()
-            if not text or len(text.split()) > _HEADING_MAX_WORDS:
-                continue
-            if (match := rules.heading.fullmatch(text)) is None:
-                continue
+            match = _heading_match(node, rules)
             if el.tag in _INLINE:
                 # <h3><span>More from this section</span></h3> is a heading; a phrase inside a
                 # sentence is not.

@@ -185,7 +185,7 @@ class CrawlState:
         values = cursor.fetchone()
         if values is None:
             return None
-        return dict(zip([d[0] for d in cursor.description], values))
+        return dict(zip([d[0] for d in cursor.description], values, strict=True))
 
     def next_hosts(self, after: str | None, limit: int) -> list[str]:
         """Up to `limit` hosts with pending URLs, in name order after `after` (index seeks)."""

@@ -7,7 +7,7 @@ import pytest
 from scraper.clean import rulebook
 from scraper.filters import filter_lines
 
-RULES = rulebook(()).for_url(None).text
+RULES = rulebook(()).for_url(None)
 
 
 def kept(lines: list[str]) -> list[str]:
