@@ -17,11 +17,13 @@ from tqdm import tqdm
 
 from . import __name__ as _pkg
 from .article import Article, Failure
-from .clean import CleanOptions, clean_html, rulebook
+from .clean import CleanOptions, rulebook
 from .crawl import Crawl, CrawlOptions
 from .errors import ScraperError
 from .fetch import DEFAULT_USER_AGENT, FetchOptions
-from .pipeline import BatchOptions, Input, find_inputs, read_input, run_batch
+from .evaluate import EvalOptions, default_systems, evaluate, render_markdown
+from .pipeline import BatchOptions, Input, clean_input, find_inputs, run_batch
+from .templates import TemplateLearner, learn_rule_file
 from .store import Store, open_store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -107,6 +109,8 @@ def cli(verbose: bool) -> None:
     """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(message)s")
+    # trafilatura warns about every page it finds too short; our summary already says so.
+    logging.getLogger("trafilatura").setLevel(logging.INFO if verbose else logging.ERROR)
 
 
 @cli.command()
@@ -118,26 +122,33 @@ def cli(verbose: bool) -> None:
               help="Extra rule file (TOML); repeatable. Applied after the shipped rules.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores",
               help="Worker processes.")
+@click.option("--no-learn", is_flag=True,
+              help="Do not learn site templates (blocks that recur on most pages of a site) from this "
+                   "batch and from earlier runs into the same output.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[str, ...], jobs: int,
-          quiet: bool) -> None:
+          no_learn: bool, quiet: bool) -> None:
     """Clean saved pages and scraped text into articles.
 
     INPUTS are .html, .htm, .html.gz or .txt files, folders (searched recursively for those),
     or '-' for stdin. Every input ends as one article or one recorded failure with its reason;
     the summary goes to stderr. Exit code 1 when any input failed.
     """
-    options = BatchOptions(clean=_clean_options(rules), url=url, jobs=jobs)
-    items = (Input("-", sys.stdin.buffer.read()) if i == "-" else None for i in inputs)
-    stdin_items = [i for i in items if i is not None]
+    options = BatchOptions(clean=_clean_options(rules), url=url, jobs=jobs, learn_templates=not no_learn)
+    stdin_items = [Input("-", sys.stdin.buffer.read())] if "-" in inputs else []
     paths = [i for i in inputs if i != "-"]
     try:
         store = open_store(output, stdout=sys.stdout, stderr=sys.stderr)
     except (ScraperError, OSError) as exc:
         _fail_usage(f"cannot open output {output}: {getattr(exc, 'reason', exc)}")
+    learner = TemplateLearner(options.templates) if options.learn_templates else None
     try:
-        results = run_batch([*stdin_items, *find_inputs(paths)], options)
+        if learner is not None:
+            learner.load(store)
+        results = run_batch([*stdin_items, *find_inputs(paths)], options, learner)
         counts = record(_progress(results, quiet, "page"), store, verbose=False)
+        if learner is not None:
+            learner.save(store)
     finally:
         store.close()
     sys.exit(summarise(counts))
@@ -152,7 +163,6 @@ def show(file: str, explain: bool, url: str | None, rules: tuple[str, ...]) -> N
     """Print the cleaned text of one page or text file (and with --explain, what was removed)."""
     options = BatchOptions(clean=_clean_options(rules), url=url)
     item = Input("-", sys.stdin.buffer.read()) if file == "-" else Input(file)
-    from .pipeline import clean_input
     result = clean_input(item, options)
     if isinstance(result, Failure):
         click.echo(f"failed: {result.reason}", err=True)
@@ -310,6 +320,64 @@ def _run_job(job: Crawl, load_only: bool, quiet: bool) -> int:
     finally:
         results.close()
     return summarise(_job_counts(job))
+
+
+@cli.command(name="eval")
+@click.argument("dataset", type=click.Path(exists=True, file_okay=False))
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N pages (id order).")
+@click.option("--per-page", type=click.Path(dir_okay=False),
+              help="Write one row per page and system (.csv, else JSON Lines) for digging.")
+@click.option("--worst", type=click.IntRange(min=0), default=10, show_default=True,
+              help="List the N pages where scraper trails plain trafilatura most.")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Bootstrap resamples for the ± figures.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def eval_command(dataset: str, limit: int | None, per_page: str | None, worst: int, bootstrap: int,
+                 quiet: bool) -> None:
+    """Score scraper and plain trafilatura side by side on a benchmark dataset.
+
+    DATASET is a folder in the article-extraction-benchmark layout (ground-truth.json + html/)
+    or the WCXB layout (ground-truth/ + html/). Prints a markdown table: the dataset's own metric,
+    keep and leak rates, metadata accuracy, ms/page and failures for each system.
+    """
+    from pathlib import Path
+    options = EvalOptions(limit=limit, bootstrap=bootstrap, per_page_path=Path(per_page) if per_page else None)
+    bar = None if quiet or not sys.stderr.isatty() else tqdm(unit="page", file=sys.stderr)
+    try:
+        report = evaluate(dataset, default_systems(), options, on_page=(lambda i, s: bar.update()) if bar else None)
+    except ScraperError as exc:
+        _fail_usage(exc.reason)
+    finally:
+        if bar is not None:
+            bar.close()
+    click.echo(render_markdown(report, compare=("scraper", "trafilatura"), worst=worst))
+
+
+@cli.group(name="rules")
+def rules_group() -> None:
+    """Work with rule files."""
+
+
+@rules_group.command(name="learn")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--site", help="The site (domain) to learn; default: the one site the pages belong to.")
+@click.option("-o", "--output", default="-", show_default=True, help="Where the rule file goes; '-' for stdout.")
+def rules_learn(inputs: tuple[str, ...], site: str | None, output: str) -> None:
+    """Learn a site's template from saved pages of it and write it as a reviewable rule file.
+
+    INPUTS are saved pages or folders of them (at least three pages of the site). The file lists
+    each block that recurs on most pages, with how often it was seen; load it with --rules.
+    """
+    try:
+        text = learn_rule_file(list(inputs), site)
+    except ScraperError as exc:
+        _fail_usage(exc.reason)
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        from pathlib import Path
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
 
 
 def main() -> None:
