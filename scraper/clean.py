@@ -95,7 +95,7 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
     removed: list[Removal] = []
     reverted: list[str] = []
     if options.prune:
-        result = prune(root, rules, options.safety)
+        result = prune(root, rules, options.safety, description=meta.description)
         removed += result.removed
         reverted += result.reverted
     try:

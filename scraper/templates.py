@@ -149,6 +149,11 @@ class TemplateLearner:
         """Pages counted per site."""
         return {site: stats.pages for site, stats in self._sites.items()}
 
+    def pages(self, site: str) -> int:
+        """Pages counted for `site` (0 when unknown or forgotten); cheaper than `sites`."""
+        stats = self._sites.get(site)
+        return stats.pages if stats else 0
+
     def add(self, url: str | None, html: str | bytes) -> str | None:
         """Fingerprint and count one page; return its site (None when unknown or unparseable)."""
         try:

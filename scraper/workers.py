@@ -4,7 +4,8 @@ A fetch thread takes a `Task`, makes its request(s) and reports the outcome. Ret
 inside a task (the fetcher's backoff), holding the host's slot, and each retry waits at least
 the host's delay, so the per-host spacing holds for retries too. The threads are daemons: a
 crawl that is interrupted does not wait for a long Retry-After to pass. Cleaning processes
-run `clean_page`; they ignore Ctrl-C (the crawl handles it) and exit if the crawl is killed.
+run `clean_page`, which also fingerprints the page for site-template learning in the parent;
+they ignore Ctrl-C (the crawl handles it) and exit if the crawl is killed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .article import Article, Failure
+from .blocks import PagePrint, TemplateOptions, fingerprint_page
 from .clean import CleanOptions, clean_html, rulebook
 from .errors import ScraperError
 from .fetch import Fetched, Fetcher, FetchOptions
@@ -68,17 +70,24 @@ def save_page(folder: str, page: Fetched) -> str:
     return name
 
 
-def clean_page(body: bytes, url: str, http_charset: str | None, source: str,
-               options: CleanOptions) -> Article | Failure:
-    """Clean one fetched page (in a worker process); never raises a `ScraperError`."""
+def clean_page(body: bytes, url: str, http_charset: str | None, source: str, options: CleanOptions,
+               templates: TemplateOptions | None = None) -> tuple[Article | Failure, PagePrint | None]:
+    """Clean one fetched page (in a worker process) and, given `templates`, fingerprint it
+    (None when that fails or the site is unknown); never raises a `ScraperError`."""
+    page = None
+    if templates is not None:
+        try:
+            page = fingerprint_page(body, url, templates, http_charset=http_charset)
+        except (ScraperError, RecursionError, MemoryError):
+            pass  # cleaning says why, if it fails too; a page without a print only teaches nothing
     try:
-        return clean_html(body, url, options=options, http_charset=http_charset, source=source)
+        return clean_html(body, url, options=options, http_charset=http_charset, source=source), page
     except ScraperError as exc:
-        return Failure.of(source, exc, url=url)
+        return Failure.of(source, exc, url=url), page
     except RecursionError:
-        return Failure(source, "page too deeply nested", "ExtractionError", url)
+        return Failure(source, "page too deeply nested", "ExtractionError", url), page
     except MemoryError:
-        return Failure(source, "out of memory while cleaning", "InputError", url)
+        return Failure(source, "out of memory while cleaning", "InputError", url), page
 
 
 def _init_cleaner(rule_files: tuple[str, ...]) -> None:
