@@ -12,11 +12,11 @@ with its reason, in the store and in the state database; running the same job ag
 Fetching runs in `concurrency` threads under the per-host rules of `scraper.schedule`; pages are
 cleaned in `jobs` worker processes while fetching goes on, with a bounded backlog between them.
 
-Site templates (`scraper.templates`) are learned while crawling: workers fingerprint each page,
+Site templates (`scraper.templates`) are learned while crawling: workers fingerprint the pages,
 the crawl counts the prints and cleans later pages of a site with its template. The first pages
-of a site are held back (bounded in number and bytes, never recorded as done) until the site has
-enough pages to decide, then cleaned again with the template; pages cleaned while the template
-changed are cleaned again once. Learned counts persist in the store, so later runs start with them.
+of a site are held back (bounded in number and bytes, not recorded as done, so a kill loses
+nothing) until the site has enough pages to decide, then cleaned again with the template, as
+are pages that were being cleaned when it appeared. Learned counts persist in the store.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import logging
 import os
 import queue
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -53,6 +54,11 @@ log = logging.getLogger(__name__)
 # this many bytes over all sites; beyond that they are written as cleaned without a template.
 _HOLD_PER_SITE = 4
 _HOLD_BYTES = 64 * 2**20
+# Fingerprinting costs about half as much as cleaning. Once a site has counted this many pages,
+# its template is settled and a sample of one page in `_PRINT_SAMPLE` (by URL hash, so a resumed
+# crawl samples the same pages) keeps it up to date; shares of pages stay unbiased.
+_PRINT_ALL = 16
+_PRINT_SAMPLE = 8
 _SAVE_TEMPLATES_EVERY = 10.0  # seconds: counts a kill can lose; saving rewrites every site's
 
 
@@ -298,7 +304,7 @@ class Crawl:
     def _submit(self, item: _Page) -> None:
         page, o = item.page, self.options
         clean = o.clean if item.learned is None else replace(o.clean, learned=(*o.clean.learned, item.learned))
-        prints = o.templates if self.learner is not None and item.previous is None else None
+        prints = o.templates if item.previous is None and self._wants_print(item) else None
         future = self._pool.submit(clean_page, page.body, page.final_url, page.http_charset,
                                    page.url, clean, prints)
         item.pool = self._pool
@@ -353,6 +359,12 @@ class Crawl:
             known = self._rules[site] = (pages, self.learner.rule_file(site))
         return True, known[1]
 
+    def _wants_print(self, item: _Page) -> bool:
+        if self.learner is None or item.site is None:
+            return False
+        return (self.learner.pages(item.site) < _PRINT_ALL
+                or zlib.crc32(item.page.url.encode()) % _PRINT_SAMPLE == 0)
+
     def _hold(self, item: _Page, article: Article) -> None:
         assert item.site is not None
         held = self._held.setdefault(item.site, [])
@@ -372,9 +384,11 @@ class Crawl:
             self._finish(item, article)
 
     def _finish(self, item: _Page, result: Article | Failure) -> None:
-        """Record a cleaned page, or clean it again (once) if its site has a newer template."""
-        template = self._template(item.site)[1] if isinstance(result, Article) and item.previous is None else None
-        if template is not None and template != item.learned:
+        """Record a cleaned page, or clean it again if it was cleaned before its site had a
+        template. (A template that changed later is not worth cleaning pages twice for.)"""
+        template = self._template(item.site)[1] if isinstance(result, Article) and item.learned is None \
+            and item.previous is None else None
+        if template is not None:
             self._submit(replace(item, learned=template, previous=result, crashed=False))
             return
         outcome = item.outcome
