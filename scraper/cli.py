@@ -251,12 +251,15 @@ def _job_counts(job: Crawl) -> Counter[str]:
               help="Extra rule file (TOML); repeatable.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1,
               show_default="all cores", help="Cleaning worker processes.")
+@click.option("--no-learn", is_flag=True,
+              help="Do not learn site templates (blocks that recur on most pages of a site); by default the "
+                   "first pages of a site are held back until its template is decided.")
 @click.option("--load-only", is_flag=True, help="Load the URL list into the state database and stop.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host: int, concurrency: int,
           user_agent: str, timeout: float, retries: int, max_redirects: int, max_bytes: str,
           ignore_robots: bool, allow_private: bool, retry_failed: bool, save_html: str | None,
-          rules: tuple[str, ...], jobs: int, load_only: bool, quiet: bool) -> None:
+          rules: tuple[str, ...], jobs: int, no_learn: bool, load_only: bool, quiet: bool) -> None:
     """Fetch and clean every URL of a list, politely and resumably.
 
     URLS is a file with one URL per line (blank lines and # comments ignored), or '-' for stdin.
@@ -272,7 +275,8 @@ def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host
         _fail_usage(f"--max-bytes: {exc.message}")
     options = CrawlOptions(fetch=fetch, clean=_clean_options(rules), delay=delay, per_host=per_host,
                            concurrency=concurrency, ignore_robots=ignore_robots,
-                           retry_failed=retry_failed, save_html=save_html, jobs=jobs)
+                           retry_failed=retry_failed, save_html=save_html, jobs=jobs,
+                           learn_templates=not no_learn)
     if output == "-" and state_path is None:
         _fail_usage("-o - needs --state PATH (where the crawl remembers what is done)")
     try:
