@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+from re import _constants as _sre  # type: ignore[attr-defined]
+from re._parser import parse as _sre_parse  # type: ignore[import-not-found]
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -53,6 +55,9 @@ class TextRule:
     name: str
     pattern: re.Pattern[str]
     max_words: int = _DEFAULT_MAX_WORDS
+    # Lowercase substrings one of which every match contains, when the pattern guarantees
+    # some: a `str` search in C is ~100x cheaper than an unanchored regex search.
+    needles: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,13 @@ class RuleSet:
         """The first text rule (in file order) that drops `line` of `words` words, if any."""
         # Joining the rules into one alternation was measured 4x slower: Python's engine then
         # tries every alternative at every position, while single anchored patterns fail fast.
+        lowered = line.lower()
         for rule in self.text:
-            if words <= rule.max_words and rule.pattern.search(line):
+            if words > rule.max_words:
+                continue
+            if rule.needles is not None and not any(n in lowered for n in rule.needles):
+                continue
+            if rule.pattern.search(line):
                 return rule
         return None
 
@@ -106,6 +116,43 @@ class RuleSet:
         match = self.attr.search(plain) if self.attr is not None else None
         name = memo[attrs] = self.attr_names[int(match.lastgroup[1:])] if match else None
         return name
+
+
+def _literal_run(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
+    """The longest literal one of which every match of this sequence contains: a run of literal
+    characters, or a group of literal alternatives (its shortest alternative counts)."""
+    best: tuple[str, ...] | None = None
+    best_len, run = 0, ""
+    for op, arg in [*items, (None, None)]:
+        if op is _sre.LITERAL:
+            run += chr(arg)
+            continue
+        if len(run) > best_len:
+            best, best_len = (run,), len(run)
+        run = ""
+        if op is _sre.SUBPATTERN and len(arg[3]) == 1 and arg[3][0][0] is _sre.BRANCH:
+            alternatives = arg[3][0][1][1]
+            if all(alt and all(o is _sre.LITERAL for o, _ in alt) for alt in alternatives):
+                words = tuple("".join(chr(c) for _, c in alt) for alt in alternatives)
+                if min(map(len, words)) > best_len:
+                    best, best_len = words, min(map(len, words))
+    return best if best_len >= 3 else None
+
+
+def needles(pattern: str) -> tuple[str, ...] | None:
+    """Lowercase substrings of which every match of `pattern` contains one, or None."""
+    try:
+        top = list(_sre_parse(pattern, re.IGNORECASE))
+    except re.error:
+        return None
+    branches = top[0][1][1] if len(top) == 1 and top[0][0] is _sre.BRANCH else [top]
+    found: list[str] = []
+    for branch in branches:
+        run = _literal_run(list(branch))
+        if run is None:
+            return None
+        found += (word.lower() for word in run)
+    return tuple(found)
 
 
 def _compile(pattern: str, where: str) -> re.Pattern[str]:
@@ -150,8 +197,9 @@ def _parse(data: dict[str, Any], name: str) -> RuleFile:
         where = f"{name}: text rule {i + 1}"
         if "name" not in entry or "pattern" not in entry:
             raise RuleError(f"{where}: needs a name and a pattern")
-        text.append(TextRule(str(entry["name"]), _compile(str(entry["pattern"]), where),
-                             int(entry.get("max_words", _DEFAULT_MAX_WORDS))))
+        compiled = _compile(str(entry["pattern"]), where)
+        text.append(TextRule(str(entry["name"]), compiled, int(entry.get("max_words", _DEFAULT_MAX_WORDS)),
+                             needles(compiled.pattern)))
     domains = tuple(str(d).lower().removeprefix("www.") for d in data.get("domains", []))
     markers = tuple(str(m) for m in data.get("text_markers", []))
     return RuleFile(name, domains, markers, tuple(html), tuple(text))
