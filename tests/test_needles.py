@@ -1,0 +1,37 @@
+"""The substring prefilter of text rules never skips a line its regex would match."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from scraper.clean import rulebook
+from scraper.rules import needles
+
+
+@pytest.mark.parametrize("pattern, expected", [
+    ("from qualifying purchases", ("from qualifying purchases",)),
+    ("(earn|receive) (a )?commission|advertiser disclosure", ("commission", "advertiser disclosure")),
+    ("^(sign up|subscribe) (to|for) .{0,60}newsletter", ("newsletter",)),
+    ("^(ad|pr)$", None),
+    ("^tags?$", ("tag",)),
+    ("^(e-?mail|phone)\\s*:", None),
+])
+def test_needles_are_substrings_every_match_contains(pattern, expected):
+    assert needles(pattern) == expected
+
+
+def test_shipped_rules_still_match_their_own_examples():
+    lines = [
+        "Products are chosen independently by our editors. Purchases made through our links may earn us a commission.",
+        "Sign up for The Week's Free Newsletters",
+        "A free daily email with the biggest news stories of the day",
+        "Directement dans votre boîte mail chaque matin",
+        "Written by Cassidy Horton",
+        "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik.",
+    ]
+    rules = rulebook(()).for_url(None)
+    for line in lines:
+        words = len(re.findall(r"\w+", line))
+        assert rules.text_rule(line, words) is not None, line
