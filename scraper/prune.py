@@ -137,10 +137,13 @@ def element_texts(root: HtmlElement) -> dict[HtmlElement, str]:
 def _exact(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, str]]:
     found: list[tuple[HtmlElement, str]] = []
     shortest = min(map(len, rules.exact))
+    # Page wrappers hold far more text than any learned block: not worth normalising. Raw text
+    # may be mostly indentation, hence the generous factor.
+    longest = 20 * max(map(len, rules.exact)) + 200
     for body in root.iter("body"):
         for el, text in element_texts(body).items():
             # x3: casefolding can lengthen text ("ﬃ" becomes "ffi"), collapsing never does.
-            if el.tag not in _BLOCKS or len(text) * 3 < shortest:
+            if el.tag not in _BLOCKS or len(text) * 3 < shortest or len(text) > longest:
                 continue
             if (rule := rules.exact.get(normalise_text(text))) is None:
                 continue
