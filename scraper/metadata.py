@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
-from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import HtmlElement
+
+from .dates import MONTHS as _MONTHS
+from .dates import VISIBLE as _VISIBLE
+from .dates import guessed_date, iso_date, shown_date
 
 # Tag-filtered iteration and `/descendant::` paths run in C; `//x[@a]` is ten times slower.
 _SOURCE_TAGS = ("meta", "script", "title", "h1", "link", "time")
@@ -27,15 +28,12 @@ _MICRODATA_DATES = XPath('/descendant::*[@itemprop="datePublished"][not(self::me
 _BYLINES = XPath('/descendant::*[@class][contains(@class, "uthor") or contains(@class, "yline")]')
 # Bylines and dates sit close to the headline: looking at the first nodes after it only keeps
 # these fallbacks cheap on long pages. A page without <h1> is searched whole.
-_VISIBLE = "not(parent::script or parent::style)"  # in case the page still has them
 _HAS_BY = 'contains(., "by") or contains(., "By") or contains(., "BY")'
 _BY_TEXT_NEAR = XPath(f"(/descendant::h1)[1]/following::text()[position() <= 300][{_HAS_BY}][{_VISIBLE}]")
 _BY_TEXT_ANYWHERE = XPath(f"/descendant::body/descendant::text()[{_HAS_BY}][{_VISIBLE}]")
 _TO_AUTHOR = '@rel="author" or contains(@href, "/author/") or contains(@href, "/authors/")'
 _AUTHOR_LINKS_NEAR = XPath(f"(/descendant::h1)[1]/following::a[position() <= 100][{_TO_AUTHOR}]")
 _AUTHOR_LINKS_ANYWHERE = XPath(f"/descendant::body/descendant::a[{_TO_AUTHOR}]")
-_AFTER_H1 = XPath(f"(/descendant::h1)[1]/following::text()[position() <= 60][{_VISIBLE}]")
-_BEFORE_H1 = XPath(f"(/descendant::h1)[1]/preceding::text()[position() <= 20][{_VISIBLE}]")
 _IN_COMMENTS = XPath('ancestor::*[contains(@class, "comment") or contains(@id, "comment")]')
 
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
@@ -51,17 +49,6 @@ _PARENTHESES = re.compile(r"\s*[(\[][^)\]]*[)\]]")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w")
 _DOMAIN = re.compile(r"[^\W\d_]\.[^\W\d_]{2,}")
 _NAME_WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?"
-                  r"\s*(Z|UTC|GMT|([+-])(\d{2}):?(\d{2}))?)?")
-_YMD = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})|(\d{4})(\d{2})(\d{2})$")
-_DMY = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
-_TEXT_DATE = re.compile(r"\b(?:([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})"
-                        r"|(\d{1,2})(?:st|nd|rd|th)?\.?\s+([a-z]{3,9})\.?,?\s+(\d{4}))\b", re.I)
-_MONTHS = {name: number for number, names in enumerate((
-    "jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july",
-    "aug august", "sep sept september", "oct october", "nov november", "dec december"), 1)
-    for name in names.split()}
-_MIN_YEAR = 1995
 
 _META_TITLE = ("og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title", "headline")
 _META_AUTHOR = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
@@ -381,12 +368,9 @@ def _choose_date(root: HtmlElement, found: _Found, ld: _LinkedData, url: str | N
     for value in _date_candidates(root, found, ld):
         if isinstance(value, str) and (found_date := iso_date(value)):
             return found_date
-    if shown := _shown_date(root):
+    if shown := shown_date(root):
         return shown
-    try:  # htmldate copies a tree it is given before pruning it, so ours stays intact
-        return find_date(root, extensive_search=False, original_date=True, url=url)
-    except (ValueError, TypeError, OverflowError):
-        return None
+    return guessed_date(root, url)
 
 
 def _date_candidates(root: HtmlElement, found: _Found, ld: _LinkedData) -> Iterator[Any]:
@@ -402,63 +386,6 @@ def _date_candidates(root: HtmlElement, found: _Found, ld: _LinkedData) -> Itera
             marks += f" {parent.get('class')} {parent.text}"
         if "modif" not in marks.lower() and "updat" not in marks.lower():
             yield el.get("datetime")
-
-
-def _shown_date(root: HtmlElement) -> str | None:
-    """A short date line just after, else just before, the headline: what a reader sees."""
-    for path in (_AFTER_H1, _BEFORE_H1):
-        for node in path(root):
-            if len(node) < 60 and (text := node.strip()) and (found := iso_date(text)):
-                return found
-    return None
-
-
-def iso_date(value: str | None) -> str | None:
-    """A date as ISO 8601: the full datetime when one is given, else `YYYY-MM-DD`; None if none."""
-    if not value or not (value := value.strip()):
-        return None
-    if match := _ISO.search(value):
-        year, month, day, hour, minute, second, zone, sign, zone_hours, zone_minutes = match.groups()
-        if hour is None:
-            return _ymd(year, month, day)
-        try:
-            zone_info = timezone.utc if zone else None
-            if sign:
-                offset = timedelta(hours=int(zone_hours), minutes=int(zone_minutes))
-                zone_info = timezone(-offset if sign == "-" else offset)
-            found = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
-                             tzinfo=zone_info)
-        except ValueError:
-            return _ymd(year, month, day)  # a date with an impossible time: keep the date
-        return found.isoformat() if _plausible(found.date()) else None
-    if match := _YMD.match(value):
-        return _ymd(*[g for g in match.groups() if g])
-    for match in _TEXT_DATE.finditer(value):
-        month, day, year, day2, month2, year2 = match.groups()
-        if number := _MONTHS.get((month or month2).lower()):
-            return _ymd(year or year2, number, day or day2)
-    if match := _DMY.search(value):
-        return _ymd(match[3], match[2], match[1])
-    try:
-        if value.isdigit() and 9 <= len(value) <= 13:  # a Unix timestamp, in seconds or milliseconds
-            found = datetime.fromtimestamp(int(value) / (1000 if len(value) > 10 else 1), timezone.utc)
-        else:
-            found = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError, OSError):
-        return None
-    return _ymd(found.year, found.month, found.day)
-
-
-def _ymd(year: Any, month: Any, day: Any) -> str | None:
-    try:
-        found = date(int(year), int(month), int(day))
-    except (TypeError, ValueError):
-        return None
-    return found.isoformat() if _plausible(found) else None
-
-
-def _plausible(found: date) -> bool:
-    return _MIN_YEAR <= found.year <= date.today().year + 1
 
 
 # --- small helpers --------------------------------------------------------------------------------
