@@ -12,11 +12,9 @@ with its reason, in the store and in the state database; running the same job ag
 Fetching runs in `concurrency` threads under the per-host rules of `scraper.schedule`; pages are
 cleaned in `jobs` worker processes while fetching goes on, with a bounded backlog between them.
 
-Site templates (`scraper.templates`) are learned while crawling: workers fingerprint the pages,
-the crawl counts the prints and cleans later pages of a site with its template. The first pages
-of a site are held back (bounded in number and bytes, not recorded as done, so a kill loses
-nothing) until the site has enough pages to decide, then cleaned again with the template, as
-are pages that were being cleaned when it appeared. Learned counts persist in the store.
+Site templates are learned while crawling (`scraper.sitelearn`): later pages of a site are
+cleaned with its template; its first pages are held back, not recorded as done, until the site
+can decide, then cleaned again with the template, as are pages being cleaned when it appeared.
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ import logging
 import os
 import queue
 import time
-import zlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .article import Article, Failure
-from .blocks import TemplateOptions, site_of
+from .blocks import TemplateOptions
 from .clean import CleanOptions
 from .errors import HTTPStatusError, InputError
 from .fetch import Fetched, FetchOptions
@@ -43,24 +40,11 @@ from .resume import describe, drop_failures, finish_rewrite, reconcile, sync
 from .schedule import Politeness, Scheduler
 from .state import CrawlState, Outcome, default_state_path
 from .rules import RuleFile
+from .sitelearn import SiteLearning
 from .store import Store
-from .templates import TemplateLearner
 from .workers import FetchPool, FetchResult, clean_page, start_cleaners
 
 log = logging.getLogger(__name__)
-
-# Pages of a site that has not learned enough to decide its template wait, at most this many
-# times `min_pages` per site (a site serving one article under many URLs never decides) and
-# this many bytes over all sites; beyond that they are written as cleaned without a template.
-_HOLD_PER_SITE = 4
-_HOLD_BYTES = 64 * 2**20
-# Fingerprinting costs about half as much as cleaning. Once a site has counted this many pages,
-# its template is settled and a sample of one page in `_PRINT_SAMPLE` (by URL hash, so a resumed
-# crawl samples the same pages) keeps it up to date; shares of pages stay unbiased.
-_PRINT_ALL = 16
-_PRINT_SAMPLE = 8
-_SAVE_TEMPLATES_EVERY = 10.0  # seconds: counts a kill can lose; saving rewrites every site's
-
 
 @dataclass(frozen=True)
 class CrawlOptions:
@@ -132,16 +116,9 @@ class Crawl:
         self._events: queue.Queue[tuple] = queue.Queue()
         self._ready: list[Article | Failure] = []
         self._pages: dict[Future, _Page] = {}
-        self._last_sync = self._last_save = time.monotonic()
-        self.learner: TemplateLearner | None = None
-        if self.options.learn_templates:
-            self.learner = TemplateLearner(self.options.templates)
-            if hasattr(store, "load_templates"):
-                self.learner.load(store)  # type: ignore[arg-type]
-        self._rules: dict[str, tuple[int, RuleFile | None]] = {}  # site -> (pages, template)
-        self._held: dict[str, list[tuple[_Page, Article]]] = {}
-        self._held_bytes = 0
-        self._unheld: set[str] = set()  # sites that held too much: their pages go straight out
+        self._last_sync = time.monotonic()
+        self.sites: SiteLearning[_Page] = SiteLearning(store, self.options.templates,
+                                                       self.options.learn_templates)
 
     def __enter__(self) -> Crawl:
         return self
@@ -192,7 +169,7 @@ class Crawl:
                 yield from self._loop()
             clean_exit = True
         finally:
-            self._save_templates()
+            self.sites.save()
             sync(self.store, self.state)
             if clean_exit:
                 self.state.set("running", 0)
@@ -220,10 +197,9 @@ class Crawl:
                 self._dispatch()
                 yield from self._flush()
                 if self.scheduler.done() and not self._pages:
-                    if not self._held:
+                    if not self.sites.holding():
                         break
-                    for site in list(self._held):
-                        self._release(site)
+                    self._finish_all(self.sites.release_all())
                     continue
                 wait = self.scheduler.wait(time.monotonic())
                 try:
@@ -289,9 +265,9 @@ class Crawl:
                           page.last_modified, page.fetched_at)
         if result.saved:
             self._index(result.saved, page)
-        site = site_of(page.final_url) if self.learner is not None else None
+        site = self.sites.site(page.final_url)
         self._submit(_Page(page, outcome, self._pool, site=site,
-                           learned=self._template(site)[1] if site else None))
+                           learned=self.sites.template(site)[1] if site else None))
         log.debug("fetched %s (%d bytes)", source, len(page.body))
 
     def _index(self, name: str, page: Fetched) -> None:
@@ -304,7 +280,7 @@ class Crawl:
     def _submit(self, item: _Page) -> None:
         page, o = item.page, self.options
         clean = o.clean if item.learned is None else replace(o.clean, learned=(*o.clean.learned, item.learned))
-        prints = o.templates if item.previous is None and self._wants_print(item) else None
+        prints = o.templates if item.previous is None and self.sites.wants_print(item.site, page.url) else None
         future = self._pool.submit(clean_page, page.body, page.final_url, page.http_charset,
                                    page.url, clean, prints)
         item.pool = self._pool
@@ -330,63 +306,19 @@ class Crawl:
                              item.page.final_url)
         except Exception as exc:  # noqa: BLE001  (a bug in cleaning must not stop the crawl)
             result = Failure.of(source, exc, item.page.final_url)
-        if fingerprint is not None and self.learner is not None:
-            self.learner.add_print(fingerprint)
+        if fingerprint is not None:
+            self.sites.add_print(fingerprint)
         if item.previous is not None and isinstance(result, Failure):
             result = item.previous  # the template made it fail: keep the page cleaned without it
         if isinstance(result, Failure) or item.site is None or item.previous is not None:
             self._finish(item, result)
             return
-        if self._template(item.site)[0] or item.site in self._unheld:
-            self._finish(item, result)
-        else:
-            self._hold(item, result)
-        if item.site in self._held and self._template(item.site)[0]:
-            self._release(item.site)
-
-    # --- site templates ----------------------------------------------------------------------
-
-    def _template(self, site: str | None) -> tuple[bool, RuleFile | None]:
-        """Whether `site` has pages enough to decide its template, and the template. Kept per
-        site and learned again as pages come, ever less often: learning reads all the counts."""
-        if self.learner is None or site is None:
-            return False, None
-        pages = self.learner.pages(site)
-        if pages < self.learner.options.min_pages:
-            return False, None
-        known = self._rules.get(site)
-        if known is None or pages < known[0] or pages - known[0] >= max(1, known[0] // 16):
-            known = self._rules[site] = (pages, self.learner.rule_file(site))
-        return True, known[1]
-
-    def _wants_print(self, item: _Page) -> bool:
-        if self.learner is None or item.site is None:
-            return False
-        return (self.learner.pages(item.site) < _PRINT_ALL
-                or zlib.crc32(item.page.url.encode()) % _PRINT_SAMPLE == 0)
-
-    def _hold(self, item: _Page, article: Article) -> None:
-        assert item.site is not None
-        held = self._held.setdefault(item.site, [])
-        held.append((item, article))
-        self._held_bytes += len(item.page.body) + len(article.text)
-        if len(held) > _HOLD_PER_SITE * self.options.templates.min_pages:
-            self._unheld.add(item.site)
-            self._release(item.site)
-        while self._held_bytes > _HOLD_BYTES:
-            oldest = next(iter(self._held))
-            self._unheld.add(oldest)
-            self._release(oldest)
-
-    def _release(self, site: str) -> None:
-        for item, article in self._held.pop(site, []):
-            self._held_bytes -= len(item.page.body) + len(article.text)
-            self._finish(item, article)
+        self._finish_all(self.sites.cleaned(item.site, item, result, len(item.page.body)))
 
     def _finish(self, item: _Page, result: Article | Failure) -> None:
         """Record a cleaned page, or clean it again if it was cleaned before its site had a
         template. (A template that changed later is not worth cleaning pages twice for.)"""
-        template = self._template(item.site)[1] if isinstance(result, Article) and item.learned is None \
+        template = self.sites.template(item.site)[1] if isinstance(result, Article) and item.learned is None \
             and item.previous is None else None
         if template is not None:
             self._submit(replace(item, learned=template, previous=result, crashed=False))
@@ -396,10 +328,9 @@ class Crawl:
             outcome = outcome._replace(status=result.status, reason=result.reason)
         self._emit(result, outcome)
 
-    def _save_templates(self) -> None:
-        if self.learner is not None and hasattr(self.store, "save_templates"):
-            self.learner.save(self.store)  # type: ignore[arg-type]
-        self._last_save = time.monotonic()
+    def _finish_all(self, done: list[tuple[_Page, Article]]) -> None:
+        for item, article in done:
+            self._finish(item, article)
 
     # --- recording ---------------------------------------------------------------------------
 
@@ -412,8 +343,7 @@ class Crawl:
         self.state.record(result.source or "", outcome)
         self._ready.append(result)
         if time.monotonic() - self._last_sync >= self.options.sync_every:
-            if time.monotonic() - self._last_save >= _SAVE_TEMPLATES_EVERY:
-                self._save_templates()
+            self.sites.save_if_due()
             sync(self.store, self.state)
             self._last_sync = time.monotonic()
 
