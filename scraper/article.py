@@ -79,7 +79,15 @@ class Failure:
 
     @classmethod
     def of(cls, source: str, error: Exception, url: str | None = None) -> Failure:
-        """Turn an exception into a record; unknown exceptions keep their type in the reason."""
+        """Turn an exception into a record; unknown exceptions keep their type in the reason.
+
+        A hostile page can exhaust the stack or memory of lxml/trafilatura: those two are the
+        only non-`ScraperError` exceptions batches catch (see `CONTAINED`), with fixed reasons.
+        """
+        if isinstance(error, RecursionError):
+            return cls(source, "page too deeply nested", "ExtractionError", url)
+        if isinstance(error, MemoryError):
+            return cls(source, "out of memory while cleaning", "InputError", url)
         reason = getattr(error, "reason", None) or f"{type(error).__name__}: {error}"
         status = "skipped" if type(error).__name__ == "SkippedError" else "failed"
         return cls(source=source, reason=reason, kind=type(error).__name__, url=url, status=status)

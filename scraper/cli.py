@@ -80,7 +80,7 @@ def tally(results: Iterable[Article | Failure]) -> Counter[str]:
     return counts
 
 
-def record(results: Iterable[Article | Failure], store: Store, verbose: bool) -> Counter[str]:
+def record(results: Iterable[Article | Failure], store: Store) -> Counter[str]:
     """Send every result to the store; return counts of 'cleaned' and of each failure reason."""
     return tally(_stored(results, store))
 
@@ -146,7 +146,7 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
         if learner is not None:
             learner.load(store)
         results = run_batch([*stdin_items, *find_inputs(paths)], options, learner)
-        counts = record(_progress(results, quiet, "page"), store, verbose=False)
+        counts = record(_progress(results, quiet, "page"), store)
         if learner is not None:
             learner.save(store)
     finally:

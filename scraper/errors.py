@@ -63,3 +63,8 @@ class SkippedError(ScraperError):
 
 class SecurityError(ScraperError):
     """The URL or the address it resolves to is refused by policy (scheme, private address)."""
+
+
+# What batch code catches per item: our own failures, plus the stack and memory exhaustion a
+# hostile page can cause inside lxml or trafilatura (`Failure.of` gives those fixed reasons).
+CONTAINED: tuple[type[BaseException], ...] = (ScraperError, RecursionError, MemoryError)

@@ -22,7 +22,7 @@ from typing import TypeVar
 from .article import Article, Failure
 from .clean import CleanOptions, clean_html, clean_text
 from .decode import decode_bytes
-from .errors import InputError, ScraperError
+from .errors import CONTAINED, InputError
 from .blocks import PagePrint, TemplateOptions, fingerprint_page
 from .templates import TemplateLearner
 
@@ -113,12 +113,8 @@ def clean_input(item: Input, options: BatchOptions) -> Article | Failure:
             text, _ = decode_bytes(data)
             return clean_text(text, options.url, options=options.clean, source=item.source)
         return clean_html(data, options.url, options=options.clean, source=item.source)
-    except ScraperError as exc:
+    except CONTAINED as exc:
         return Failure.of(item.source, exc, url=options.url)
-    except RecursionError:
-        return Failure(item.source, "page too deeply nested", "ExtractionError", options.url)
-    except MemoryError:
-        return Failure(item.source, "out of memory while cleaning", "InputError", options.url)
 
 
 def fingerprint_input(item: Input, options: BatchOptions) -> PagePrint | None:
@@ -129,7 +125,7 @@ def fingerprint_input(item: Input, options: BatchOptions) -> PagePrint | None:
         if _is_text(item, data):
             return None
         return fingerprint_page(data, options.url, options.templates)
-    except (ScraperError, RecursionError, MemoryError):
+    except CONTAINED:
         return None
 
 

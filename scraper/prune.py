@@ -15,7 +15,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from .article import Removal
-from .rules import RuleSet, normalise_text
+from .rules import BEM_MODIFIER, RuleSet, normalise_text
 
 # Scripts and styles are noise to every later stage, but JSON-LD carries metadata.
 _INVISIBLE = '//script[not(contains(@type, "ld+json"))]|//style|//template'
@@ -24,7 +24,6 @@ _PROTECTED = frozenset({"html", "body", "head"})
 # from the AEB pages whose dek is left out of the truth; BEM modifiers ("--lead") do not count.
 _DEK_CLASS = re.compile(r"(^|[\s_-])(dek|deck|sub-?head(line)?|subline|standfirst|strap(line)?|subtitle|"
                         r"sub-?heading|excerpt|abstract|summary|lead|intro|heading-des)([\s_-]|$)")
-_BEM_SUFFIX = re.compile(r"--[\w-]*")
 _TEXT_CONTAINING = etree.XPath("//body//text()[contains(., $probe)]")
 # Attribute values, not elements: values repeat and are matched once (memo in RuleSet).
 _ATTR_NAMES = ("class", "id", "data-component", "data-testid")
@@ -226,7 +225,7 @@ def _standfirst(root: HtmlElement, description: str | None) -> list[tuple[HtmlEl
                 parent = el.getparent()
                 marked = " ".join(filter(None, (el.get("class"), parent.get("class") if parent is not None else None)))
                 in_header = next(el.iterancestors("header"), None) is not None
-                if in_header or _DEK_CLASS.search(_BEM_SUFFIX.sub("", marked.lower())):
+                if in_header or _DEK_CLASS.search(BEM_MODIFIER.sub("", marked.lower())):
                     return [(el, "standfirst")]
                 return []
             el = el.getparent()

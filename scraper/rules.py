@@ -27,7 +27,9 @@ from cssselect import SelectorError
 
 from .errors import RuleError
 
-_BEM_MODIFIER = re.compile(r"--[\w-]*")
+# BEM modifiers ("content-header--social-icons-position") describe a variant of a block, not
+# what the block is: Wired's article header was taken for a share bar (AEB).
+BEM_MODIFIER = re.compile(r"--[\w-]*")
 _HTML_KINDS = ("css", "xpath", "attr", "heading", "exact")
 _DEFAULT_MAX_WORDS = 30
 
@@ -110,9 +112,7 @@ class RuleSet:
             return memo[attrs]
         if len(memo) > 100_000:
             memo.clear()
-        # BEM modifiers ("content-header--social-icons-position") describe a variant of a block,
-        # not what the block is: Wired's article header was taken for a share bar (AEB).
-        plain = _BEM_MODIFIER.sub("", attrs).lower()
+        plain = BEM_MODIFIER.sub("", attrs).lower()
         match = self.attr.search(plain) if self.attr is not None else None
         name = memo[attrs] = self.attr_names[int(match.lastgroup[1:])] if match else None
         return name

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from .article import Article, Failure
 from .blocks import PagePrint, TemplateOptions, fingerprint_page
 from .clean import CleanOptions, clean_html, rulebook
-from .errors import ScraperError
+from .errors import CONTAINED, ScraperError
 from .fetch import Fetched, Fetcher, FetchOptions
 from .robots import RobotsCache
 from .schedule import Task
@@ -78,16 +78,12 @@ def clean_page(body: bytes, url: str, http_charset: str | None, source: str, opt
     if templates is not None:
         try:
             page = fingerprint_page(body, url, templates, http_charset=http_charset)
-        except (ScraperError, RecursionError, MemoryError):
+        except CONTAINED:
             pass  # cleaning says why, if it fails too; a page without a print only teaches nothing
     try:
         return clean_html(body, url, options=options, http_charset=http_charset, source=source), page
-    except ScraperError as exc:
+    except CONTAINED as exc:
         return Failure.of(source, exc, url=url), page
-    except RecursionError:
-        return Failure(source, "page too deeply nested", "ExtractionError", url), page
-    except MemoryError:
-        return Failure(source, "out of memory while cleaning", "InputError", url), page
 
 
 def _init_cleaner(rule_files: tuple[str, ...]) -> None:
