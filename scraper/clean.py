@@ -60,6 +60,11 @@ def rulebook(rule_files: tuple[str, ...], learned: tuple[RuleFile, ...] = ()) ->
 
 
 _PARSER = HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True)
+# libxml2 ignores `</button>` while a <div> opened inside the button is still open, so the rest
+# of the page nests in the button, and trafilatura deletes it with every other button (seen on
+# Dotdash Meredith pages: the body then comes from its one-line baseline). Buttons hold phrasing
+# content only, so one holding the page's structure is a parse artifact, unwrapped here.
+_SWALLOWING_BUTTONS = etree.XPath("//button[.//main or .//article or count(.//p) > 2]")
 # lxml refuses str input that still declares an encoding; the bytes were decoded already.
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
@@ -73,6 +78,8 @@ def parse_html(text: str) -> HtmlElement:
         raise InputError(f"cannot parse HTML: {exc}") from exc
     if root is None or not len(root):
         raise InputError("not an HTML document")
+    for button in _SWALLOWING_BUTTONS(root):
+        button.drop_tag()
     return root
 
 

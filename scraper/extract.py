@@ -15,6 +15,7 @@ from lxml.html import HtmlElement
 from .errors import RuleError
 
 _FALLBACKS = ("auto", "always", "never")
+_DUMP_CHARS = 2000
 _PARAGRAPH_TEXT = etree.XPath("//p//text()", smart_strings=False)
 
 
@@ -55,6 +56,11 @@ def _run(root: HtmlElement, url: str | None, options: ExtractOptions, fast: bool
     return (doc.text or "") if doc is not None else ""
 
 
+def _is_dump(text: str) -> bool:
+    """One long line: trafilatura's baseline or JSON-LD fallback, with no block structure left."""
+    return len(text) > _DUMP_CHARS and "\n" not in text.strip()
+
+
 def extract_text(root: HtmlElement, url: str | None, options: ExtractOptions) -> str | None:
     """The article body as lines of text, or None when trafilatura finds no body.
 
@@ -67,6 +73,10 @@ def extract_text(root: HtmlElement, url: str | None, options: ExtractOptions) ->
         if options.fallback == "auto":
             paragraphs = sum(len(t) for t in _PARAGRAPH_TEXT(root))
             low, high = options.coverage
-            if not low * paragraphs <= len(text) <= high * max(paragraphs, 1) or not text.strip():
-                text = _run(root, url, options, fast=False)
+            if (not text.strip() or _is_dump(text)
+                    or not low * paragraphs <= len(text) <= high * max(paragraphs, 1)):
+                full = _run(root, url, options, fast=False)
+                # A structured body beats a dump of the same page: lines are what the filters see.
+                if not (_is_dump(full) and text.strip() and not _is_dump(text)):
+                    text = full
     return text if text.strip() else None
