@@ -21,6 +21,9 @@ _TEASER_MAX_WORDS = 45
 _HEADLINE_MAX_WORDS = 16
 _HEADLINE_END = re.compile(r"[.!;:\"”’»)]$")
 _RELATED_RULES = frozenset({"related-heading-line", "bs-more-from-section"})
+# Rules whose lines are calls to action: a heading right above one titles the promo box.
+_CTA_RULES = frozenset({"cta-line", "cta-today", "sales-contact", "promo-code", "brand-pitch"})
+_BOX_HEADING_MAX_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,25 @@ def _looks_like_headline(line: str) -> bool:
     return 0 < _words(text) <= _HEADLINE_MAX_WORDS and not _HEADLINE_END.search(text)
 
 
+def _box_headings(lines: list[str], drop: dict[int, str]) -> None:
+    """Drop the heading of a promo box ("Quality pediatric care" over "Schedule Online"): a short
+    headline-like line directly above calls to action that run to the end of the text or to the
+    next heading. A heading followed by article text after the pitch stays."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    for pos, i in enumerate(filled):
+        if drop.get(i) not in _CTA_RULES or pos == 0 or drop.get(filled[pos - 1]) in _CTA_RULES:
+            continue
+        head = filled[pos - 1]
+        heading = lines[head].strip()
+        if head in drop or _words(heading) > _BOX_HEADING_MAX_WORDS or not _looks_like_headline(heading):
+            continue
+        end = pos
+        while end < len(filled) and filled[end] in drop:
+            end += 1
+        if end == len(filled) or _looks_like_headline(lines[filled[end]]):
+            drop[head] = "promo-box-heading"
+
+
 def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
                  brand: str | None = None, trim_edges: bool = False,
                  title: str | None = None) -> FilterResult:
@@ -99,6 +121,10 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
             drop[i] = "brand-line"
             continue
         words = _words(stripped)
+        if (brand_key and len(brand_key) >= 3 and words <= 20 and stripped.endswith("!")
+                and brand_key in stripped.casefold()):
+            drop[i] = "brand-pitch"
+            continue
         rule = rules.text_rule(stripped, words)
         if rule is not None:
             drop[i] = rule.name
@@ -107,6 +133,7 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
             drop[i] = "related-list"
         else:
             after_related = False
+    _box_headings(lines, drop)
     live = [i for i, line in enumerate(lines) if line.strip() and i not in drop] if trim_edges else []
     for i in live[:1] + live[-1:]:
         text = lines[i].strip()

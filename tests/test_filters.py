@@ -62,3 +62,43 @@ def test_headlines_after_a_related_heading_are_dropped_until_prose_resumes():
     lines = ["The council met on Tuesday.", "Related stories", "Harbour wall to be rebuilt",
              "Ferry timetable changes in May", "The vote was unanimous, the clerk confirmed."]
     assert kept(lines) == ["The council met on Tuesday.", "The vote was unanimous, the clerk confirmed."]
+
+
+BODY = ["Most advice says to keep three to six months of spending in an emergency fund.",
+        "Rebuild the fund after you use it before you start saving for anything else."]
+
+
+def test_heading_of_a_closing_promo_box_goes_with_its_pitch():
+    lines = BODY + ["Saving made simple", "Start saving with a Rainy Day Saver today"]
+    assert kept(lines) == BODY
+
+
+def test_heading_stays_when_article_text_follows_the_pitch():
+    lines = BODY[:1] + ["Where to keep the money", "Shop Gucci Now", BODY[1]]
+    assert kept(lines) == BODY[:1] + ["Where to keep the money", BODY[1]]
+
+
+def test_exclamation_naming_the_site_is_a_pitch_only_when_the_brand_is_known():
+    pitch = "Centralize, simplify, and scale your training with Easy LMS!"
+    assert list(filter_lines(BODY + [pitch], RULES, brand="Easy LMS").lines) == BODY
+    assert kept(BODY + [pitch]) == BODY + [pitch]
+
+
+@pytest.mark.parametrize("line", [
+    "Dec 19, 2025",
+    "Thank you for subscribing to our daily newsletter.",
+    "NOT FDIC INSURED · NOT BANK GUARANTEED · MAY LOSE VALUE",
+    "Get the cash you need with a low-interest personal loan today",
+    "Use code HARVEST20 at checkout for 20% off your first box.",
+])
+def test_stamps_appeals_and_small_print_are_dropped(line):
+    assert kept(BODY + [line]) == BODY
+
+
+@pytest.mark.parametrize("sentence", [
+    "The campaign offers 25% off annual plans, and it runs until the end of November.",
+    "Grab the result. We're going to take it to our coding environment now.",
+    "The loan was repaid on Dec 19, 2025, two years early.",
+])
+def test_sentences_near_promo_wording_are_kept(sentence):
+    assert kept(BODY + [sentence]) == BODY + [sentence]
