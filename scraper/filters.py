@@ -24,6 +24,7 @@ _RELATED_RULES = frozenset({"related-heading-line", "bs-more-from-section"})
 # Rules whose lines are calls to action: a heading right above one titles the promo box.
 _CTA_RULES = frozenset({"cta-line", "cta-today", "sales-contact", "promo-code", "brand-pitch"})
 _BOX_HEADING_MAX_WORDS = 8
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,19 @@ def _looks_like_headline(line: str) -> bool:
     return 0 < _words(text) <= _HEADLINE_MAX_WORDS and not _HEADLINE_END.search(text)
 
 
+def _trailing_cut(line: str, rules: RuleSet) -> tuple[str, str, str] | None:
+    """(the line without its last sentence, that sentence, the rule) when the sentence is small
+    print that a `trim` rule matches."""
+    if not rules.may_trim(line):
+        return None
+    parts = _SENTENCE_END.split(line)
+    if len(parts) < 2:
+        return None
+    last = parts[-1]
+    rule = rules.trailing_rule(last, _words(last))
+    return (line[: len(line) - len(last)].rstrip(), last, rule.name) if rule else None
+
+
 def _box_headings(lines: list[str], drop: dict[int, str]) -> None:
     """Drop the heading of a promo box ("Quality pediatric care" over "Schedule Online"): a short
     headline-like line directly above calls to action that run to the end of the text or to the
@@ -103,6 +117,8 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
     that repeats the `title` is dropped: the record carries the title in its own field. (The
     description is not treated so: sites often copy the first paragraph into it.)
     """
+    original, lines = lines, list(lines)
+    trimmed: list[Removal] = []
     drop: dict[int, str] = {}
     title_key = _key(title) if title else None
     for i, line in enumerate(lines):
@@ -126,6 +142,13 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
             drop[i] = "brand-pitch"
             continue
         rule = rules.text_rule(stripped, words)
+        if (rule is None or rule.trim) and (cut := _trailing_cut(stripped, rules)) is not None:
+            # Only the small print goes when a paragraph of other text stands before it; a short
+            # appeal ending in small print ("Support us! … We use affiliate links …") goes whole.
+            head, small_print, trim_rule = cut
+            if (rule is None or _words(head) >= 2 * _words(small_print)) and rules.text_rule(head, _words(head)) is None:
+                lines[i], rule = head, None
+                trimmed.append(Removal.of(trim_rule, small_print, stage="text"))
         if rule is not None:
             drop[i] = rule.name
             after_related = rule.name in _RELATED_RULES
@@ -142,8 +165,8 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
     total = sum(_words(line) for line in lines)
     dropped = sum(_words(lines[i]) for i in drop)
     if total and dropped / total > max_share:
-        return FilterResult(tuple(lines), (), (f"text filters: would remove {dropped / total:.0%} of the words",))
-    removed: list[Removal] = []
+        return FilterResult(tuple(original), (), (f"text filters: would remove {dropped / total:.0%} of the words",))
+    removed: list[Removal] = trimmed
     run_rule, run_text = None, []
     for i, line in enumerate(lines + [""]):
         rule = drop.get(i)

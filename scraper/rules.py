@@ -60,6 +60,9 @@ class TextRule:
     # Lowercase substrings one of which every match contains, when the pattern guarantees
     # some: a `str` search in C is ~100x cheaper than an unanchored regex search.
     needles: tuple[str, ...] | None = None
+    # Small print that sites glue onto the end of a paragraph ("… As an Amazon Associate we
+    # earn from qualifying purchases."): a matching last sentence is cut off a longer line.
+    trim: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,19 @@ class RuleSet:
             if rule.needles is not None and not any(n in lowered for n in rule.needles):
                 continue
             if rule.pattern.search(line):
+                return rule
+        return None
+
+    def may_trim(self, line: str) -> bool:
+        """Whether some `trim` rule could match inside `line` (its needles occur in it)."""
+        lowered = line.lower()
+        return any(rule.trim and (rule.needles is None or any(n in lowered for n in rule.needles))
+                   for rule in self.text)
+
+    def trailing_rule(self, sentence: str, words: int) -> TextRule | None:
+        """The first `trim` rule that matches a paragraph's last `sentence`, if any."""
+        for rule in self.text:
+            if rule.trim and words <= rule.max_words and rule.pattern.search(sentence):
                 return rule
         return None
 
@@ -185,6 +201,8 @@ def _parse(data: dict[str, Any], name: str) -> RuleFile:
     html: list[HtmlRule] = []
     for i, entry in enumerate(data.get("html", [])):
         where = f"{name}: html rule {i + 1}"
+        if unknown := set(entry) - {"name", "expand", *_HTML_KINDS}:
+            raise RuleError(f"{where}: unknown keys {sorted(unknown)}")
         kinds = [k for k in _HTML_KINDS if k in entry]
         if len(kinds) != 1 or "name" not in entry:
             raise RuleError(f"{where}: needs a name and exactly one of {', '.join(_HTML_KINDS)}")
@@ -197,9 +215,11 @@ def _parse(data: dict[str, Any], name: str) -> RuleFile:
         where = f"{name}: text rule {i + 1}"
         if "name" not in entry or "pattern" not in entry:
             raise RuleError(f"{where}: needs a name and a pattern")
+        if unknown := set(entry) - {"name", "pattern", "max_words", "trim"}:
+            raise RuleError(f"{where}: unknown keys {sorted(unknown)}")
         compiled = _compile(str(entry["pattern"]), where)
         text.append(TextRule(str(entry["name"]), compiled, int(entry.get("max_words", _DEFAULT_MAX_WORDS)),
-                             needles(compiled.pattern)))
+                             needles(compiled.pattern), bool(entry.get("trim", False))))
     domains = tuple(str(d).lower().removeprefix("www.") for d in data.get("domains", []))
     markers = tuple(str(m) for m in data.get("text_markers", []))
     return RuleFile(name, domains, markers, tuple(html), tuple(text))

@@ -251,6 +251,8 @@ def to_toml(rule_file: RuleFile, notes: Mapping[str, str] | None = None) -> str:
         lines += ["", *(f"# {n}" for n in notes.get(text_rule.name, "").splitlines()), "[[text]]",
                   f"name = {_toml_str(text_rule.name)}", f"pattern = {_toml_str(text_rule.pattern.pattern)}",
                   f"max_words = {text_rule.max_words}"]
+        if text_rule.trim:
+            lines.append("trim = true")
     return "\n".join(lines) + "\n"
 
 

@@ -102,3 +102,16 @@ def test_stamps_appeals_and_small_print_are_dropped(line):
 ])
 def test_sentences_near_promo_wording_are_kept(sentence):
     assert kept(BODY + [sentence]) == BODY + [sentence]
+
+
+def test_small_print_is_cut_off_the_end_of_a_paragraph():
+    review = ("Shuttling between London and Paris, he is led to a heartbreaking choice in the shadow "
+              "of the guillotine. This is A Tale of Two Cities, but with fae magic and revenge!")
+    result = filter_lines(BODY + [review + " As an Amazon Associate we earn from qualifying purchases."], RULES)
+    assert list(result.lines) == BODY + [review]
+    assert [r.rule for r in result.removed] == ["affiliate-disclosure"]
+
+
+def test_short_appeal_ending_in_small_print_goes_whole():
+    appeal = "Support the site! Donate or buy through our links. We use affiliate links to earn commissions."
+    assert kept(BODY + [appeal]) == BODY

@@ -24,6 +24,8 @@ def write(tmp_path, text: str):
     ("[[html]]\nname = 'x'\nxpath = '//div[['", "bad XPath selector"),
     ("[[text]]\nname = 'x'\npattern = '(unclosed'", "bad regex"),
     ("[[text]]\npattern = 'x'", "needs a name"),
+    ("[[text]]\nname = 'x'\npattern = 'y'\nmax_word = 3", "unknown keys"),
+    ("[[html]]\nname = 'x'\ncss = 'div'\nexpnad = true", "unknown keys"),
 ])
 def test_bad_rule_files_say_what_is_wrong(tmp_path, text, message):
     with pytest.raises(RuleError, match=message):
