@@ -93,6 +93,10 @@ class RuleSet:
     exact: dict[str, HtmlRule] = field(default_factory=dict, hash=False)
     # Class strings repeat across elements and pages; matching each once is most of the speed.
     _attr_memo: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    _trim: tuple[TextRule, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_trim", tuple(rule for rule in self.text if rule.trim))
 
     def text_rule(self, line: str, words: int) -> TextRule | None:
         """The first text rule (in file order) that drops `line` of `words` words, if any."""
@@ -102,22 +106,29 @@ class RuleSet:
         for rule in self.text:
             if words > rule.max_words:
                 continue
-            if rule.needles is not None and not any(n in lowered for n in rule.needles):
-                continue
+            if rule.needles is not None:
+                # A loop, not any(): this runs for every rule on every line, and the generator
+                # cost more than the substring tests themselves.
+                for needle in rule.needles:
+                    if needle in lowered:
+                        break
+                else:
+                    continue
             if rule.pattern.search(line):
                 return rule
         return None
 
     def may_trim(self, line: str) -> bool:
         """Whether some `trim` rule could match inside `line` (its needles occur in it)."""
+        if not self._trim:
+            return False
         lowered = line.lower()
-        return any(rule.trim and (rule.needles is None or any(n in lowered for n in rule.needles))
-                   for rule in self.text)
+        return any(rule.needles is None or any(n in lowered for n in rule.needles) for rule in self._trim)
 
     def trailing_rule(self, sentence: str, words: int) -> TextRule | None:
         """The first `trim` rule that matches a paragraph's last `sentence`, if any."""
-        for rule in self.text:
-            if rule.trim and words <= rule.max_words and rule.pattern.search(sentence):
+        for rule in self._trim:
+            if words <= rule.max_words and rule.pattern.search(sentence):
                 return rule
         return None
 
@@ -161,6 +172,9 @@ def needles(pattern: str) -> tuple[str, ...] | None:
         top = list(_sre_parse(pattern, re.IGNORECASE))
     except re.error:
         return None
+    # The parser factors a prefix that every alternative shares ("\\b…|\\b…") out of the branch.
+    while top and top[0][0] is _sre.AT:
+        top = top[1:]
     branches = top[0][1][1] if len(top) == 1 and top[0][0] is _sre.BRANCH else [top]
     found: list[str] = []
     for branch in branches:

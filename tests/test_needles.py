@@ -17,6 +17,8 @@ from scraper.rules import needles
     ("^(ad|pr)$", None),
     ("^tags?$", ("tag",)),
     ("^(e-?mail|phone)\\s*:", None),
+    # The regex parser moves a prefix shared by every alternative out of the alternation.
+    ("\\bnot fdic insured\\b|\\bmember fdic\\b", ("not fdic insured", "member fdic")),
 ])
 def test_needles_are_substrings_every_match_contains(pattern, expected):
     assert needles(pattern) == expected
@@ -30,6 +32,9 @@ def test_shipped_rules_still_match_their_own_examples():
         "Directement dans votre boîte mail chaque matin",
         "Written by Cassidy Horton",
         "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik.",
+        "Use code HARVEST20 at checkout for 20% off your first box.",
+        "· NOT FDIC INSURED · NOT BANK GUARANTEED · MAY LOSE VALUE",
+        "Thank you for subscribing to our daily newsletter.",
     ]
     rules = rulebook(()).for_url(None)
     for line in lines:
