@@ -24,6 +24,7 @@ _RELATED_RULES = frozenset({"related-heading-line", "bs-more-from-section"})
 # Rules whose lines are calls to action: a heading right above one titles the promo box.
 _CTA_RULES = frozenset({"cta-line", "cta-today", "sales-contact", "promo-code", "brand-pitch"})
 _BOX_HEADING_MAX_WORDS = 8
+_LABEL_MAX_WORDS = 3
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
 
@@ -104,6 +105,20 @@ def _box_headings(lines: list[str], drop: dict[int, str]) -> None:
             drop[head] = "promo-box-heading"
 
 
+def _date_labels(lines: list[str], drop: dict[int, str]) -> None:
+    """Drop the short label above a dropped date stamp: a teaser card's kicker ("Airlines" over
+    "Dec 19, 2025") or a meta label split from its value ("Posted on", "Last updated on:")."""
+    previous = None
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if drop.get(i) == "dateline-only" and previous is not None and previous not in drop:
+            label = lines[previous].strip()
+            if _words(label) <= _LABEL_MAX_WORDS and not _HEADLINE_END.search(label.rstrip(":")):
+                drop[previous] = "date-label"
+        previous = i
+
+
 def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
                  brand: str | None = None, trim_edges: bool = False,
                  title: str | None = None) -> FilterResult:
@@ -157,6 +172,7 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
         else:
             after_related = False
     _box_headings(lines, drop)
+    _date_labels(lines, drop)
     live = [i for i, line in enumerate(lines) if line.strip() and i not in drop] if trim_edges else []
     for i in live[:1] + live[-1:]:
         text = lines[i].strip()

@@ -115,3 +115,9 @@ def test_small_print_is_cut_off_the_end_of_a_paragraph():
 def test_short_appeal_ending_in_small_print_goes_whole():
     appeal = "Support the site! Donate or buy through our links. We use affiliate links to earn commissions."
     assert kept(BODY + [appeal]) == BODY
+
+
+def test_a_card_kicker_goes_with_its_date_stamp():
+    card = ["Airlines", "Dec 19, 2025", "Cathay Pacific launches a new suite on its Boeing 777s"]
+    result = kept(BODY + card)
+    assert "Airlines" not in result and "Dec 19, 2025" not in result
