@@ -86,6 +86,12 @@ def _trailing_cut(line: str, rules: RuleSet) -> tuple[str, str, str] | None:
     return (line[: len(line) - len(last)].rstrip(), last, rule.name) if rule else None
 
 
+def _pitches(text: str, brand: str) -> bool:
+    """Whether an exclamation sells the site's brand ("… scale your training with Easy LMS!",
+    "… powered by Fastarz!"); a story that names the site with some excitement does not."""
+    return f"with {brand}" in text or f"by {brand}" in text
+
+
 def _box_headings(lines: list[str], drop: dict[int, str]) -> None:
     """Drop the heading of a promo box ("Quality pediatric care" over "Schedule Online"): a short
     headline-like line directly above calls to action that run to the end of the text or to the
@@ -125,7 +131,7 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
     """Drop promo lines and headline lists; undo everything if it would take most of the words.
 
     `brand` is the site's name: a line that is only the brand ("The Go Blog") is a masthead or
-    a promo label, never article text. `trim_edges` drops a first or last line of at most three
+    a promo label, never article text, and a short exclamation "… with <brand>!" is its pitch. `trim_edges` drops a first or last line of at most three
     words without sentence punctuation ("Back to blog", "Tags"): extracted bodies carry their
     title separately, so such edge lines are crumbs, never the article (WCXB: 4 fewer leaks, no
     keep loss); scraped text keeps them because its first line is usually the title. A line
@@ -153,17 +159,15 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
             continue
         words = _words(stripped)
         if (brand_key and len(brand_key) >= 3 and words <= 20 and stripped.endswith("!")
-                and brand_key in stripped.casefold()):
+                and _pitches(stripped.casefold(), brand_key)):
             drop[i] = "brand-pitch"
             continue
         rule = rules.text_rule(stripped, words)
-        if (rule is None or rule.trim) and (cut := _trailing_cut(stripped, rules)) is not None:
-            # Only the small print goes when a paragraph of other text stands before it; a short
-            # appeal ending in small print ("Support us! … We use affiliate links …") goes whole.
-            head, small_print, trim_rule = cut
-            if (rule is None or _words(head) >= 2 * _words(small_print)) and rules.text_rule(head, _words(head)) is None:
-                lines[i], rule = head, None
-                trimmed.append(Removal.of(trim_rule, small_print, stage="text"))
+        if rule is None and (cut := _trailing_cut(stripped, rules)) is not None:
+            # Only a paragraph too long for the rule keeps its text; a short one that ends in
+            # small print ("Follow @BGRDeals … BGR may receive a commission …") is promo whole.
+            lines[i], small_print, trim_rule = cut
+            trimmed.append(Removal.of(trim_rule, small_print, stage="text"))
         if rule is not None:
             drop[i] = rule.name
             after_related = rule.name in _RELATED_RULES

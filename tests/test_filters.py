@@ -105,15 +105,20 @@ def test_sentences_near_promo_wording_are_kept(sentence):
 
 
 def test_small_print_is_cut_off_the_end_of_a_paragraph():
-    review = ("Shuttling between London and Paris, he is led to a heartbreaking choice in the shadow "
-              "of the guillotine. This is A Tale of Two Cities, but with fae magic and revenge!")
+    review = ("The faeries stole Sydney Carton as a child and made him a mortal servant of the Faery "
+              "Realm. Now he has a rare chance for revenge against the fae and Charles Darnay, the "
+              "changeling left in his stead. It will take magic and cunning to hide his intentions "
+              "from humans and fae alike. Shuttling between London and Paris, he is led to a "
+              "heartbreaking choice in the shadow of the guillotine. This is A Tale of Two Cities, "
+              "but with fae magic and revenge!")
     result = filter_lines(BODY + [review + " As an Amazon Associate we earn from qualifying purchases."], RULES)
     assert list(result.lines) == BODY + [review]
     assert [r.rule for r in result.removed] == ["affiliate-disclosure"]
 
 
-def test_short_appeal_ending_in_small_print_goes_whole():
-    appeal = "Support the site! Donate or buy through our links. We use affiliate links to earn commissions."
+def test_short_paragraph_ending_in_small_print_goes_whole():
+    appeal = ("Follow @BGRDeals on Twitter to keep up with the latest deals. Prices are subject to change. "
+              "BGR may receive a commission on orders placed through this article.")
     assert kept(BODY + [appeal]) == BODY
 
 
