@@ -31,6 +31,7 @@ from .errors import RuleError
 # what the block is: Wired's article header was taken for a share bar (AEB).
 BEM_MODIFIER = re.compile(r"--[\w-]*")
 _HTML_KINDS = ("css", "xpath", "attr", "heading", "exact")
+_MISS = object()
 _DEFAULT_MAX_WORDS = 30
 
 
@@ -134,14 +135,26 @@ class RuleSet:
 
     def attr_rule(self, attrs: str) -> str | None:
         """Name of the class/id rule matching one attribute value, if any."""
+        # Matched token by token: no attr pattern spans a space, and single tokens ("flex",
+        # "mt-4", "post__title") recur across sites far more than whole class strings do, which
+        # made this pass a third of the pruning time on varied pages (WCXB).
         memo = self._attr_memo
-        if attrs in memo:
-            return memo[attrs]
-        if len(memo) > 100_000:
+        name = memo.get(attrs, _MISS)
+        if name is not _MISS:
+            return name
+        if len(memo) > 200_000:
             memo.clear()
-        plain = BEM_MODIFIER.sub("", attrs).lower()
-        match = self.attr.search(plain) if self.attr is not None else None
-        name = memo[attrs] = self.attr_names[int(match.lastgroup[1:])] if match else None
+        name = None
+        for token in attrs.split():
+            found = memo.get(token, _MISS)
+            if found is _MISS:
+                plain = BEM_MODIFIER.sub("", token).lower()
+                match = self.attr.search(plain) if self.attr is not None else None
+                found = memo[token] = self.attr_names[int(match.lastgroup[1:])] if match else None
+            if found is not None:
+                name = found
+                break
+        memo[attrs] = name
         return name
 
 

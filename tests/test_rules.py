@@ -7,7 +7,7 @@ import pytest
 import scraper
 from pages import PARAGRAPHS, article_page
 from scraper.errors import RuleError
-from scraper.rules import RuleBook, load_rule_file
+from scraper.rules import BEM_MODIFIER, RuleBook, load_rule_file
 
 
 def write(tmp_path, text: str):
@@ -69,3 +69,13 @@ def test_text_safety_net_keeps_text_when_filters_would_take_most_of_it(tmp_path)
     article = scraper.clean_text(text, options=scraper.CleanOptions(rule_files=(str(greedy),)))
     assert article.text == "\n\n".join(PARAGRAPHS)
     assert article.reverted and "text filters" in article.reverted[0]
+
+
+@pytest.mark.parametrize("classes", [
+    "post__body entry-content", "mt-4 flex ad-slot", "newsletter-post article", "share-bar--dark top",
+    "content-header--social-icons-position", "related", "nonad-banner", "story toc_19421 toc-para",
+])
+def test_class_strings_match_token_by_token_as_they_would_whole(classes):
+    rules = RuleBook.default().for_url(None)
+    whole = rules.attr.search(BEM_MODIFIER.sub("", classes).lower())
+    assert (rules.attr_rule(classes) is not None) == (whole is not None)
