@@ -150,6 +150,7 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
         for k in range(start, end):
             drop[k] = "headline-run"
     after_related = False
+    counts = [_words(line) for line in lines]
     for i, line in enumerate(lines):
         stripped = line.strip()
         if i in drop or not stripped:
@@ -157,7 +158,7 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
         if brand_key and stripped.casefold() == brand_key:
             drop[i] = "brand-line"
             continue
-        words = _words(stripped)
+        words = counts[i]
         if (brand_key and len(brand_key) >= 3 and words <= 20 and stripped.endswith("!")
                 and _pitches(stripped.casefold(), brand_key)):
             drop[i] = "brand-pitch"
@@ -167,6 +168,7 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
             # Only a paragraph too long for the rule keeps its text; a short one that ends in
             # small print ("Follow @BGRDeals … BGR may receive a commission …") is promo whole.
             lines[i], small_print, trim_rule = cut
+            counts[i] = _words(lines[i])
             trimmed.append(Removal.of(trim_rule, small_print, stage="text"))
         if rule is not None:
             drop[i] = rule.name
@@ -180,10 +182,10 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
     live = [i for i, line in enumerate(lines) if line.strip() and i not in drop] if trim_edges else []
     for i in live[:1] + live[-1:]:
         text = lines[i].strip()
-        if _words(text) <= 3 and not _HEADLINE_END.search(text) and not text.endswith("?"):
+        if counts[i] <= 3 and not _HEADLINE_END.search(text) and not text.endswith("?"):
             drop[i] = "edge-crumb"
-    total = sum(_words(line) for line in lines)
-    dropped = sum(_words(lines[i]) for i in drop)
+    total = sum(counts)
+    dropped = sum(counts[i] for i in drop)
     if total and dropped / total > max_share:
         return FilterResult(tuple(original), (), (f"text filters: would remove {dropped / total:.0%} of the words",))
     removed: list[Removal] = trimmed
