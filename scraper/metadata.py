@@ -2,8 +2,8 @@
 
 trafilatura's metadata pass costs 8-18 ms a page (author XPaths on a tree copy, tags, licence).
 This one reads what the page declares (JSON-LD, meta tags, `<title>`, `<h1>`, `<time>`) in one
-C-level pass; bylines are searched only when no author is declared, and htmldate is asked only
-when no date is declared or shown. The tree is never modified: trafilatura runs on it afterwards.
+C-level pass; bylines are searched only when no author is declared (`scraper.bylines`), and
+htmldate is asked only when no date is declared or shown (`scraper.dates`). The tree is never modified: trafilatura runs on it afterwards.
 """
 
 from __future__ import annotations
@@ -17,38 +17,16 @@ from urllib.parse import urljoin, urlsplit
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from .dates import MONTHS as _MONTHS
-from .dates import VISIBLE as _VISIBLE
+from .bylines import byline_authors, clean_authors, microdata_authors
 from .dates import guessed_date, iso_date, shown_date
 
 # Tag-filtered iteration and `/descendant::` paths run in C; `//x[@a]` is ten times slower.
 _SOURCE_TAGS = ("meta", "script", "title", "h1", "link", "time")
-_MICRODATA_AUTHORS = XPath('/descendant::*[@itemprop][contains(@itemprop, "author")][not(self::meta)]')
 _MICRODATA_DATES = XPath('/descendant::*[@itemprop="datePublished"][not(self::meta)]')
-_BYLINES = XPath('/descendant::*[@class][contains(@class, "uthor") or contains(@class, "yline")]')
-# Bylines and dates sit close to the headline: looking at the first nodes after it only keeps
-# these fallbacks cheap on long pages. A page without <h1> is searched whole.
-_HAS_BY = 'contains(., "by") or contains(., "By") or contains(., "BY")'
-_BY_TEXT_NEAR = XPath(f"(/descendant::h1)[1]/following::text()[position() <= 300][{_HAS_BY}][{_VISIBLE}]")
-_BY_TEXT_ANYWHERE = XPath(f"/descendant::body/descendant::text()[{_HAS_BY}][{_VISIBLE}]")
-_TO_AUTHOR = '@rel="author" or contains(@href, "/author/") or contains(@href, "/authors/")'
-_AUTHOR_LINKS_NEAR = XPath(f"(/descendant::h1)[1]/following::a[position() <= 100][{_TO_AUTHOR}]")
-_AUTHOR_LINKS_ANYWHERE = XPath(f"/descendant::body/descendant::a[{_TO_AUTHOR}]")
-_IN_COMMENTS = XPath('ancestor::*[contains(@class, "comment") or contains(@id, "comment")]')
 
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
 _SEPARATOR = re.compile(r"\s+[|–—\-·•»:~/]+\s+|\s*::\s*")
 _NOT_ALNUM = re.compile(r"[\W_]+")
-_BY_PREFIX = re.compile(r"^\W*(?:(?:written|posted|published|reviewed|words|story|text|edited)\s+)?"
-                        r"(?:by|von|par|por|di|door|av|authors?|autor|auteur)\b[:\s]*", re.I)
-_AUTHOR_TAIL = re.compile(r"\s*(?:\||•|\bon\s+\w|\b(?:last\s+)?updated\b|\bpublished\b|\bposted\b|\d|"
-                          r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d).*$", re.I)
-_AUTHOR_SPLIT = re.compile(r"\s*(?:[,;|/&]|\band\b|\bund\b|\bet\b)\s*", re.I)
-_CREDENTIAL = re.compile(r"^(?:[A-Z]{2,6}(?:-[A-Z]+)?|(?:[A-Za-z]{1,4}\.){1,4}|PhD|MSc|BSc|MPH|MBA)$")
-_PARENTHESES = re.compile(r"\s*[(\[][^)\]]*[)\]]")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w")
-_DOMAIN = re.compile(r"[^\W\d_]\.[^\W\d_]{2,}")
-_NAME_WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
 
 _META_TITLE = ("og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title", "headline")
 _META_AUTHOR = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
@@ -58,14 +36,6 @@ _META_DATE = ("article:published_time", "og:published_time", "datepublished", "p
               "publish-date", "pubdate", "published", "publish_date", "date",
               "citation_publication_date", "article:published")
 _META_DESCRIPTION = ("og:description", "description", "twitter:description", "dc.description")
-# Lower-case words that belong inside names ("Ludwig van Beethoven", "the Editorial Team").
-_PARTICLES = frozenset("the van von der den de del della da di du la le bin al el y dos das ten ter zu"
-                       .split())
-# Words that byline-like elements hold besides names ("Read more", "View all posts").
-_NOT_NAMES = frozenset("more read view follow share subscribe sign log login contact posts profile "
-                       "bio comments reply menu search".split())
-_GENERIC_AUTHORS = frozenset({*_MONTHS, "admin", "administrator", "staff", "editor", "editors", "guest",
-                              "webmaster", "user", "null", "none", "unknown", "anonymous"})
 
 
 @dataclass(frozen=True)
@@ -287,11 +257,11 @@ def _confirm(heading: str, declared: list[str]) -> str | None:
 def _choose_author(root: HtmlElement, found: _Found, ld: _LinkedData, keys: frozenset[str]) -> str | None:
     """Declared people first; a name that is the site's own is kept only when no person is found."""
     stages: tuple[Callable[[], str | None], ...] = (
-        lambda: _clean_authors(ld.people),
-        lambda: _clean_authors([v for k in _META_AUTHOR for v in found.meta.get(k, [])]),
-        lambda: _clean_authors([_element_authors(el) for el in _MICRODATA_AUTHORS(root)]),
-        lambda: _byline_authors(root),
-        lambda: _clean_authors(ld.groups),
+        lambda: clean_authors(ld.people),
+        lambda: clean_authors([v for k in _META_AUTHOR for v in found.meta.get(k, [])]),
+        lambda: clean_authors(microdata_authors(root)),
+        lambda: byline_authors(root),
+        lambda: clean_authors(ld.groups),
     )
     fallback = None
     for stage in stages:
@@ -300,66 +270,6 @@ def _choose_author(root: HtmlElement, found: _Found, ld: _LinkedData, keys: froz
                 return authors
             fallback = fallback or authors
     return fallback
-
-
-def _clean_authors(values: list[str], declared: bool = True) -> str | None:
-    """Names from author strings, without "By", dates and credentials, joined with "; "."""
-    names: list[str] = []
-    for value in values:
-        if not value or value.startswith(("http", "@")) or _EMAIL.search(value):
-            continue
-        value = _PARENTHESES.sub(" ", _AUTHOR_TAIL.sub("", _BY_PREFIX.sub("", " ".join(value.split()))))
-        for index, part in enumerate(_AUTHOR_SPLIT.split(value)):
-            part = part.strip(" .:-–—()[]\"'")
-            if not _is_name(part, declared, index == 0):
-                continue
-            part = part.title() if part.islower() else part
-            if not any(part.lower() in n.lower() for n in names):
-                names = [n for n in names if n.lower() not in part.lower()] + [part]
-    return "; ".join(names) or None
-
-
-def _is_name(part: str, declared: bool, first: bool) -> bool:
-    """One to five words, no interface words; page text must also be capitalised like a name."""
-    words = part.split()
-    if not words or len(words) > 5 or len(part) < 2 or (not first and _CREDENTIAL.match(part)):
-        return False
-    if {w.lower() for w in words} & _NOT_NAMES or part.lower() in _GENERIC_AUTHORS:
-        return False
-    return declared or (not _DOMAIN.search(part) and all(
-        _NAME_WORD.match(w) and (w[0].isupper() or w in _PARTICLES) for w in words))
-
-
-def _element_authors(el: HtmlElement) -> str:
-    """An author element's names: its `itemprop=name` parts or author-page links, else its text."""
-    if content := el.get("content"):
-        return content
-    named = [n for n in el.iter() if n.get("itemprop") == "name"] or [
-        n for n in el.iter("a") if "author" in (n.get("href") or "") or n.get("rel") == "author"]
-    return " and ".join(_words(n) for n in named or [el])
-
-
-def _byline_authors(root: HtmlElement) -> str | None:
-    """A short "By …" line after the headline, an author-page link, or an author/byline element."""
-    has_h1 = next(root.iter("h1"), None) is not None
-    for node in (_BY_TEXT_NEAR if has_h1 else _BY_TEXT_ANYWHERE)(root):
-        el = node.getparent().getparent() if node.is_tail else node.getparent()
-        for _ in range(2):  # "By" alone in its element: the name is in the parent's text
-            if el is None or _IN_COMMENTS(el) or len(text := _words(el)) > 100:
-                break
-            if _BY_PREFIX.match(text) and (authors := _clean_authors([text], declared=False)):
-                return authors
-            el = el.getparent()
-    for el in (_AUTHOR_LINKS_NEAR if has_h1 else _AUTHOR_LINKS_ANYWHERE)(root):
-        if not _IN_COMMENTS(el) and (authors := _clean_authors([_words(el)], declared=False)):
-            return authors
-    for el in _BYLINES(root):
-        if el.tag in ("meta", "link", "img", "body", "html") or _IN_COMMENTS(el):
-            continue
-        text = _element_authors(el)
-        if 2 < len(text) < 120 and (authors := _clean_authors([text], declared=False)):
-            return authors
-    return None
 
 
 # --- date -----------------------------------------------------------------------------------------
@@ -395,11 +305,6 @@ def _text(value: Any) -> str | None:
     if isinstance(value, list):
         value = next((v for v in value if isinstance(v, str) and v.strip()), None)
     return (" ".join(value.split()) or None) if isinstance(value, str) else None
-
-
-def _words(el: HtmlElement) -> str:
-    """An element's text with its child elements' texts kept apart, as names in a byline are."""
-    return " ".join(" ".join(el.itertext()).split())
 
 
 def _line_text(el: HtmlElement) -> str:
