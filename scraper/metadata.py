@@ -3,7 +3,8 @@
 trafilatura's metadata pass costs 8-18 ms a page (author XPaths on a tree copy, tags, licence).
 This one reads what the page declares (JSON-LD, meta tags, `<title>`, `<h1>`, `<time>`) in one
 C-level pass; bylines are searched only when no author is declared (`scraper.bylines`), and
-htmldate is asked only when no date is declared or shown (`scraper.dates`). The tree is never modified: trafilatura runs on it afterwards.
+htmldate is asked only when no date is declared or shown (`scraper.dates`). The tree is never
+modified: trafilatura runs on it afterwards.
 """
 
 from __future__ import annotations
