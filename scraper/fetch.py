@@ -217,13 +217,17 @@ def _drain(response: requests.Response) -> None:
 class Fetcher:
     """Fetches URLs with one pooled `requests.Session` per worker thread; see `fetch`.
 
-    `sleep` is how backoff waits are taken; tests pass a recorder to stay fast.
+    `sleep` is how backoff waits are taken; tests pass a recorder to stay fast. `before_hop` is
+    called before each redirect is followed: a crawl waits its per-host delay there, so a redirect
+    chain is spaced like any other requests.
     """
 
     def __init__(self, options: FetchOptions | None = None, *,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 before_hop: Callable[[], None] | None = None) -> None:
         self.options = options or FetchOptions()
         self.sleep = sleep
+        self.before_hop = before_hop
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
@@ -326,6 +330,8 @@ class Fetcher:
                 current = target
             finally:
                 response.close()
+            if self.before_hop is not None:
+                self.before_hop()
 
     def _get(self, url: str, headers: Mapping[str, str]) -> requests.Response:
         try:

@@ -1,8 +1,8 @@
 """The crawl's workers: fetch threads, and the processes that clean what they fetch.
 
 A fetch thread takes a `Task`, makes its request(s) and reports the outcome. Retries happen
-inside a task (the fetcher's backoff), holding the host's slot, and each retry waits at least
-the host's delay, so the per-host spacing holds for retries too. The threads are daemons: a
+inside a task (the fetcher's backoff), holding the host's slot, and each retry and each
+redirect hop waits at least the host's delay, so the per-host spacing holds for them too. The threads are daemons: a
 crawl that is interrupted does not wait for a long Retry-After to pass. Cleaning processes
 run `clean_page`, which also fingerprints the page for site-template learning in the parent;
 they ignore Ctrl-C (the crawl handles it) and exit if the crawl is killed.
@@ -114,7 +114,7 @@ class FetchPool:
                  save_html: str | None = None) -> None:
         self._local = threading.local()
         self._stop = threading.Event()
-        self.fetcher = Fetcher(options, sleep=self._backoff)
+        self.fetcher = Fetcher(options, sleep=self._backoff, before_hop=self._space)
         self.robots: RobotsCache | None = None
         self._tasks: queue.Queue[tuple[Task, float] | None] = queue.Queue()
         self._events = events
@@ -138,6 +138,11 @@ class FetchPool:
     def _backoff(self, seconds: float) -> None:
         self._local.tries += 1
         self._stop.wait(max(seconds, self._local.spacing))
+        self._local.started = time.monotonic()
+
+    def _space(self) -> None:
+        """Before a redirect hop: the next request of this task waits the host's delay too."""
+        self._stop.wait(self._local.spacing)
         self._local.started = time.monotonic()
 
     def _work(self) -> None:

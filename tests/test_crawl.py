@@ -141,6 +141,16 @@ def test_delay_between_request_starts_on_a_host(tmp_path: Path) -> None:
     assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.25 - 0.05
 
 
+def test_redirect_hops_are_spaced_by_the_delay_too(tmp_path: Path) -> None:
+    with FaultServer(robots_txt=None) as server:
+        results = run(tmp_path, [server.url("/chain?n=2")], replace(OPTIONS, delay=0.25))
+        log = server.log
+    assert isinstance(results[server.url("/chain?n=2")], Article)
+    assert [r.path for r in log] == ["/robots.txt", "/chain?n=2", "/chain?n=1", "/chain?n=0"]
+    starts = [r.started for r in log]
+    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.25 - 0.05
+
+
 def test_robots_disallow_and_crawl_delay_are_honoured(tmp_path: Path) -> None:
     robots = "User-agent: *\nDisallow: /private\nCrawl-delay: 0.3\n"
     with FaultServer(robots_txt=robots) as server:
