@@ -131,12 +131,15 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
     """Drop promo lines and headline lists; undo everything if it would take most of the words.
 
     `brand` is the site's name: a line that is only the brand ("The Go Blog") is a masthead or
-    a promo label, never article text, and a short exclamation "… with <brand>!" is its pitch. `trim_edges` drops a first or last line of at most three
-    words without sentence punctuation ("Back to blog", "Tags"): extracted bodies carry their
-    title separately, so such edge lines are crumbs, never the article (WCXB: 4 fewer leaks, no
-    keep loss); scraped text keeps them because its first line is usually the title. A line
-    that repeats the `title` is dropped: the record carries the title in its own field. (The
-    description is not treated so: sites often copy the first paragraph into it.)
+    a promo label, never article text, and a short exclamation "… with <brand>!" is its pitch.
+    `trim_edges` drops a first or last line of at most three words without sentence punctuation
+    ("Back to blog", "Tags"): extracted bodies carry their title separately, so such edge lines
+    are crumbs, never the article (WCXB: 4 fewer leaks, no keep loss); scraped text keeps them
+    because its first line is usually the title. A line that repeats the `title` is dropped: the
+    record carries the title in its own field. (The description is not treated so: sites often
+    copy the first paragraph into it.) Small print that a `trim` rule matches is cut off the end
+    of a paragraph too long to drop whole; promo-box headings and the labels of dropped date
+    stamps go with them.
     """
     original, lines = lines, list(lines)
     trimmed: list[Removal] = []

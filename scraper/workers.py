@@ -1,11 +1,11 @@
 """The crawl's workers: fetch threads, and the processes that clean what they fetch.
 
 A fetch thread takes a `Task`, makes its request(s) and reports the outcome. Retries happen
-inside a task (the fetcher's backoff), holding the host's slot, and each retry and each
-redirect hop waits at least the host's delay, so the per-host spacing holds for them too. The threads are daemons: a
-crawl that is interrupted does not wait for a long Retry-After to pass. Cleaning processes
-run `clean_page`, which also fingerprints the page for site-template learning in the parent;
-they ignore Ctrl-C (the crawl handles it) and exit if the crawl is killed.
+inside a task (the fetcher's backoff), holding the host's slot, and each retry and each redirect
+hop waits at least the host's delay, so the per-host spacing holds for them too. The threads are
+daemons: a crawl that is interrupted does not wait for a long Retry-After to pass. Cleaning
+processes run `clean_page`, which also fingerprints the page for site-template learning in the
+parent; they ignore Ctrl-C (the crawl handles it) and exit if the crawl is killed.
 """
 
 from __future__ import annotations
