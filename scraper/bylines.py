@@ -49,7 +49,7 @@ _GENERIC_AUTHORS = frozenset({*MONTHS, "admin", "administrator", "staff", "edito
 
 def microdata_authors(root: HtmlElement) -> list[str]:
     """The names in elements marked `itemprop=author` (schema.org microdata)."""
-    return [element_authors(el) for el in _MICRODATA_AUTHORS(root)]
+    return [_element_authors(el) for el in _MICRODATA_AUTHORS(root)]
 
 
 def clean_authors(values: list[str], declared: bool = True) -> str | None:
@@ -80,7 +80,7 @@ def _is_name(part: str, declared: bool, first: bool) -> bool:
         _NAME_WORD.match(w) and (w[0].isupper() or w in _PARTICLES) for w in words))
 
 
-def element_authors(el: HtmlElement) -> str:
+def _element_authors(el: HtmlElement) -> str:
     """An author element's names: its `itemprop=name` parts or author-page links, else its text."""
     if content := el.get("content"):
         return content
@@ -106,7 +106,7 @@ def byline_authors(root: HtmlElement) -> str | None:
     for el in _BYLINES(root):
         if el.tag in ("meta", "link", "img", "body", "html") or _IN_COMMENTS(el):
             continue
-        text = element_authors(el)
+        text = _element_authors(el)
         if 2 < len(text) < 120 and (authors := clean_authors([text], declared=False)):
             return authors
     return None

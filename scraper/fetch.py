@@ -331,7 +331,10 @@ class Fetcher:
             finally:
                 response.close()
             if self.before_hop is not None:
+                # The politeness wait is not the server's time: it does not count to the deadline.
+                waited = time.monotonic()
                 self.before_hop()
+                deadline += time.monotonic() - waited
 
     def _get(self, url: str, headers: Mapping[str, str]) -> requests.Response:
         try:

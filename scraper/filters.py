@@ -25,7 +25,8 @@ _RELATED_RULES = frozenset({"related-heading-line", "bs-more-from-section"})
 _CTA_RULES = frozenset({"cta-line", "cta-today", "sales-contact", "promo-code", "brand-pitch"})
 _BOX_HEADING_MAX_WORDS = 8
 _LABEL_MAX_WORDS = 3
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+# A sentence may end inside its closing quote or bracket: `… Dickens." As an Amazon …`.
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’»)\]]))\s+(?=\S)")
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,11 @@ def _trailing_cut(line: str, rules: RuleSet) -> tuple[str, str, str] | None:
     return (line[: len(line) - len(last)].rstrip(), last, rule.name) if rule else None
 
 
-def _pitches(text: str, brand: str) -> bool:
+def _pitches(line: str, brand: str) -> bool:
     """Whether an exclamation sells the site's brand ("… scale your training with Easy LMS!",
-    "… powered by Fastarz!"); a story that names the site with some excitement does not."""
-    return f"with {brand}" in text or f"by {brand}" in text
+    "… powered by Fastarz!"); a story that names the site with some excitement does not. The
+    brand is matched as written, so "packed with people!" is no pitch for People."""
+    return re.search(rf"\b(with|by) {re.escape(brand)}\b(?!['’]s)", line) is not None
 
 
 def _box_headings(lines: list[str], drop: dict[int, str]) -> None:
@@ -162,8 +164,8 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
             drop[i] = "brand-line"
             continue
         words = counts[i]
-        if (brand_key and len(brand_key) >= 3 and words <= 20 and stripped.endswith("!")
-                and _pitches(stripped.casefold(), brand_key)):
+        if (brand and len(brand_key or "") >= 3 and words <= 20 and stripped.endswith("!")
+                and _pitches(stripped, brand.strip())):
             drop[i] = "brand-pitch"
             continue
         rule = rules.text_rule(stripped, words)

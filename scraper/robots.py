@@ -49,11 +49,12 @@ class RobotsCache:
     def __init__(self, source: Fetcher | FetchOptions) -> None:
         options = source.options if isinstance(source, Fetcher) else source
         sleep = source.sleep if isinstance(source, Fetcher) else time.sleep
+        before_hop = source.before_hop if isinstance(source, Fetcher) else None
         self.user_agent = options.user_agent
         self._fetcher = Fetcher(replace(
             options, connect_timeout=min(options.connect_timeout, options.robots_timeout),
             read_timeout=options.robots_timeout, total_timeout=options.robots_timeout,
-            max_bytes=ROBOTS_MAX_BYTES), sleep=sleep)
+            max_bytes=ROBOTS_MAX_BYTES), sleep=sleep, before_hop=before_hop)
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
 

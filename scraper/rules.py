@@ -94,9 +94,9 @@ class RuleSet:
     exact: dict[str, HtmlRule] = field(default_factory=dict, hash=False)
     # Class strings repeat across elements and pages; matching each once is most of the speed.
     _attr_memo: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
-    _trim: tuple[TextRule, ...] = field(default=(), compare=False, repr=False)
+    _trim: tuple[TextRule, ...] = field(init=False, compare=False, repr=False)
     _text_plan: tuple[tuple[int, tuple[str, ...] | None, Callable[[str], Any], TextRule], ...] = field(
-        default=(), compare=False, repr=False)
+        init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_trim", tuple(rule for rule in self.text if rule.trim))

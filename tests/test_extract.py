@@ -42,11 +42,17 @@ def test_a_one_line_dump_calls_the_full_run(monkeypatch):
     assert calls == [True, False]
 
 
-def test_a_structured_fast_result_beats_a_full_dump(monkeypatch):
-    short = "\n".join([SENTENCE] * 30)  # under 70 % of the paragraph text
+def test_a_structured_fast_result_beats_a_full_dump_of_about_its_size(monkeypatch):
+    short = "\n".join([SENTENCE] * 65)  # under 70 % of the paragraph text, over 70 % of the dump
+    assert len(short) < 0.7 * PARAGRAPH_TEXT and len(short) >= 0.7 * len(DUMP)
     calls = runs(monkeypatch, short, DUMP)
     assert extract_text(PAGE, None, ExtractOptions()) == short
     assert calls == [True, False]
+
+
+def test_a_fragment_does_not_beat_a_full_dump(monkeypatch):
+    runs(monkeypatch, "Share this article", DUMP)
+    assert extract_text(PAGE, None, ExtractOptions()) == DUMP
 
 
 def test_a_dump_is_better_than_nothing(monkeypatch):

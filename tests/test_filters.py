@@ -73,6 +73,11 @@ def test_heading_of_a_closing_promo_box_goes_with_its_pitch():
     assert kept(lines) == BODY
 
 
+def test_heading_of_a_promo_box_between_sections_goes_with_its_pitch():
+    lines = BODY[:1] + ["Saving made simple", "Shop Gucci Now", "Where to keep the money", BODY[1]]
+    assert kept(lines) == BODY[:1] + ["Where to keep the money", BODY[1]]
+
+
 def test_heading_stays_when_article_text_follows_the_pitch():
     lines = BODY[:1] + ["Where to keep the money", "Shop Gucci Now", BODY[1]]
     assert kept(lines) == BODY[:1] + ["Where to keep the money", BODY[1]]
@@ -82,6 +87,15 @@ def test_exclamation_naming_the_site_is_a_pitch_only_when_the_brand_is_known():
     pitch = "Centralize, simplify, and scale your training with Easy LMS!"
     assert list(filter_lines(BODY + [pitch], RULES, brand="Easy LMS").lines) == BODY
     assert kept(BODY + [pitch]) == BODY + [pitch]
+
+
+@pytest.mark.parametrize("line, brand", [
+    ("Marronnier Park was packed and Jeongdong Theater presented the beauty of Korea!", "Jeongdong Theater"),
+    ("The streets were packed with people!", "People"),
+    ("I was shocked by Vox's reporting!", "Vox"),
+])
+def test_an_exclamation_that_names_the_site_without_selling_it_stays(line, brand):
+    assert list(filter_lines(BODY + [line], RULES, brand=brand).lines) == BODY + [line]
 
 
 @pytest.mark.parametrize("line", [
@@ -99,6 +113,16 @@ def test_stamps_appeals_and_small_print_are_dropped(line):
     "The campaign offers 25% off annual plans, and it runs until the end of November.",
     "Grab the result. We're going to take it to our coding environment now.",
     "The loan was repaid on Dec 19, 2025, two years early.",
+    "Call of Duty is bigger than ever now.",
+    "Book sales are up 20 percent today.",
+    "Follow the money",
+    "Student loans made by private lenders carry higher rates.",
+    "Smith, who is a registered investment adviser in Ohio, said the fund was sound.",
+    "The company gave developers $300 million in free credits last year.",
+    "Police said anyone with information should not hesitate to call 101.",
+    "Netflix gives you a free month when you subscribe.",
+    "Retailers are offering up to 50% off select items this weekend, analysts said.",
+    "Hi, I'm Sarah, and I have lived with MS for twenty years.",
 ])
 def test_sentences_near_promo_wording_are_kept(sentence):
     assert kept(BODY + [sentence]) == BODY + [sentence]
@@ -113,7 +137,26 @@ def test_small_print_is_cut_off_the_end_of_a_paragraph():
               "but with fae magic and revenge!")
     result = filter_lines(BODY + [review + " As an Amazon Associate we earn from qualifying purchases."], RULES)
     assert list(result.lines) == BODY + [review]
-    assert [r.rule for r in result.removed] == ["affiliate-disclosure"]
+    assert [r.rule for r in result.removed] == ["affiliate-small-print"]
+
+
+def test_a_sentence_ending_in_a_quote_is_not_taken_with_the_small_print():
+    review = ("The faeries stole Sydney Carton as a child and made him a mortal servant of the Faery "
+              "Realm. Now he has a rare chance for revenge against the fae and Charles Darnay, the "
+              "changeling left in his stead. It will take magic and cunning to hide his intentions "
+              "from humans and fae alike, and the book never lets the tension drop for a moment. "
+              'The author called it "a love letter to Dickens."')
+    result = filter_lines(BODY + [review + " As an Amazon Associate we earn from qualifying purchases."], RULES)
+    assert list(result.lines) == BODY + [review]
+
+
+def test_news_about_commissions_keeps_its_last_sentence():
+    story = ("Estate agents in the region have cut their fees for the third year running, according "
+             "to a survey of 400 firms published on Monday. Sellers now pay less than at any time "
+             "since the survey began, and online agents have taken a fifth of the market. Several "
+             "high-street chains have closed branches in smaller towns as a result of the pressure. "
+             "Under the old rules, agents typically earn a commission of 5 to 6 percent of the sale price.")
+    assert kept(BODY + [story]) == BODY + [story]
 
 
 def test_short_paragraph_ending_in_small_print_goes_whole():
