@@ -136,13 +136,15 @@ class FetchPool:
         self.fetcher.close()
 
     def _backoff(self, seconds: float) -> None:
-        self._local.tries += 1
-        self._stop.wait(max(seconds, self._local.spacing))
+        # Outside a fetch thread (robots.txt read from the crawl's own thread) there is no task:
+        # no spacing to add and no tries to count.
+        self._local.tries = getattr(self._local, "tries", 0) + 1
+        self._stop.wait(max(seconds, getattr(self._local, "spacing", 0.0)))
         self._local.started = time.monotonic()
 
     def _space(self) -> None:
         """Before a redirect hop: the next request of this task waits the host's delay too."""
-        self._stop.wait(self._local.spacing)
+        self._stop.wait(getattr(self._local, "spacing", 0.0))
         self._local.started = time.monotonic()
 
     def _work(self) -> None:
