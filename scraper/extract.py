@@ -75,12 +75,12 @@ def extract_text(root: HtmlElement, url: str | None, options: ExtractOptions) ->
         if options.fallback == "auto":
             paragraphs = sum(len(t) for t in _PARAGRAPH_TEXT(root))
             low, high = options.coverage
-            if (not text.strip() or _is_dump(text)
-                    or not low * paragraphs <= len(text) <= high * max(paragraphs, 1)):
+            dump = _is_dump(text)
+            if not text.strip() or dump or not low * paragraphs <= len(text) <= high * max(paragraphs, 1):
                 full = _run(root, url, options, fast=False)
                 # A structured body beats a dump of about the same text: lines are what the
                 # filters see. A fragment ("Share this article") does not.
-                structured = text.strip() and not _is_dump(text) and len(text) >= low * len(full)
+                structured = text.strip() and not dump and len(text) >= low * len(full)
                 if not (_is_dump(full) and structured):
                     text = full
     return text if text.strip() else None

@@ -150,7 +150,8 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
     for i, line in enumerate(lines):
         if title_key and line.strip() and _key(line) == title_key:
             drop[i] = "title-repeat"
-    brand_key = brand.casefold().strip() if brand else None
+    brand = brand.strip() if brand else None
+    brand_key = brand.casefold() if brand else None
     for start, end in _headline_runs(lines):
         for k in range(start, end):
             drop[k] = "headline-run"
@@ -164,8 +165,8 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
             drop[i] = "brand-line"
             continue
         words = counts[i]
-        if (brand and len(brand_key or "") >= 3 and words <= 20 and stripped.endswith("!")
-                and _pitches(stripped, brand.strip())):
+        if (brand and len(brand) >= 3 and words <= 20 and stripped.endswith("!")
+                and _pitches(stripped, brand)):
             drop[i] = "brand-pitch"
             continue
         rule = rules.text_rule(stripped, words)

@@ -128,25 +128,27 @@ def test_sentences_near_promo_wording_are_kept(sentence):
     assert kept(BODY + [sentence]) == BODY + [sentence]
 
 
+# A review paragraph longer than the affiliate rule's 70 words once its ending is added.
+REVIEW = ("The faeries stole Sydney Carton as a child and made him a mortal servant of the Faery "
+          "Realm. Now he has a rare chance for revenge against the fae and Charles Darnay, the "
+          "changeling left in his stead. It will take magic and cunning to hide his intentions "
+          "from humans and fae alike")
+SMALL_PRINT = " As an Amazon Associate we earn from qualifying purchases."
+
+
 def test_small_print_is_cut_off_the_end_of_a_paragraph():
-    review = ("The faeries stole Sydney Carton as a child and made him a mortal servant of the Faery "
-              "Realm. Now he has a rare chance for revenge against the fae and Charles Darnay, the "
-              "changeling left in his stead. It will take magic and cunning to hide his intentions "
-              "from humans and fae alike. Shuttling between London and Paris, he is led to a "
-              "heartbreaking choice in the shadow of the guillotine. This is A Tale of Two Cities, "
-              "but with fae magic and revenge!")
-    result = filter_lines(BODY + [review + " As an Amazon Associate we earn from qualifying purchases."], RULES)
+    review = (REVIEW + ". Shuttling between London and Paris, he is led to a heartbreaking choice "
+              "in the shadow of the guillotine. This is A Tale of Two Cities, but with fae magic "
+              "and revenge!")
+    result = filter_lines(BODY + [review + SMALL_PRINT], RULES)
     assert list(result.lines) == BODY + [review]
     assert [r.rule for r in result.removed] == ["affiliate-small-print"]
 
 
 def test_a_sentence_ending_in_a_quote_is_not_taken_with_the_small_print():
-    review = ("The faeries stole Sydney Carton as a child and made him a mortal servant of the Faery "
-              "Realm. Now he has a rare chance for revenge against the fae and Charles Darnay, the "
-              "changeling left in his stead. It will take magic and cunning to hide his intentions "
-              "from humans and fae alike, and the book never lets the tension drop for a moment. "
+    review = (REVIEW + ", and the book never lets the tension drop for a moment. "
               'The author called it "a love letter to Dickens."')
-    result = filter_lines(BODY + [review + " As an Amazon Associate we earn from qualifying purchases."], RULES)
+    result = filter_lines(BODY + [review + SMALL_PRINT], RULES)
     assert list(result.lines) == BODY + [review]
 
 
