@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -99,21 +100,57 @@ def summarise(counts: Counter[str], noun: str = "cleaned") -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _examples(*lines: str) -> str:
+    """A help epilog: the example commands, one per line (`\\b` keeps click from rewrapping them)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(stream=sys.stderr, format="%(levelname)s %(message)s")
+    logging.getLogger().setLevel(logging.INFO if verbose else logging.WARNING)
+    # trafilatura warns about every page it finds too short; our summary already says so.
+    logging.getLogger("trafilatura").setLevel(logging.INFO if verbose else logging.ERROR)
+
+
+def _verbose_after_command(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        _configure_logging(True)
+
+
+# Accepted after a subcommand as well as before it (`scraper -v crawl` and `scraper crawl -v`):
+# users add it to the command they are already typing.
+_VERBOSE_HELP = "Log each input and its outcome to stderr."
+verbose_option = click.option("-v", "--verbose", is_flag=True, expose_value=False, is_eager=True,
+                              callback=_verbose_after_command, help=_VERBOSE_HELP)
+
+
+_CLI_EXAMPLES = _examples(
+    "scraper clean saved-pages/ -o articles.jsonl",
+    "scraper show page.html --explain",
+    "scraper -v crawl urls.txt -o articles.db",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=_CLI_EXAMPLES)
 @click.version_option(package_name="scraper")
-@click.option("-v", "--verbose", is_flag=True, help="Log each input and its outcome to stderr.")
+@click.option("-v", "--verbose", is_flag=True, help=_VERBOSE_HELP)
 def cli(verbose: bool) -> None:
     """Clean article bodies out of news pages and newsletters.
 
     Saved pages and scraped text go through `clean`; URL lists through `crawl`.
     """
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(message)s")
-    # trafilatura warns about every page it finds too short; our summary already says so.
-    logging.getLogger("trafilatura").setLevel(logging.INFO if verbose else logging.ERROR)
+    _configure_logging(verbose)
 
 
-@cli.command()
+_CLEAN_EXAMPLES = _examples(
+    "scraper clean saved-pages/ -o articles.jsonl",
+    "scraper clean page.html.gz --url https://example.com/news/a -o -",
+    "curl -s https://example.com/news/a | scraper clean - --url https://example.com/news/a -o out.db",
+    "scraper clean -v newsletters/ --rules my-rules.toml -o newsletters/",
+)
+
+
+@cli.command(epilog=_CLEAN_EXAMPLES)
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", default="articles.db", show_default=True,
               help="Where results go, by suffix: .jsonl, .db/.sqlite, '-' (JSONL on stdout), else a folder of .md + .json.")
@@ -126,6 +163,7 @@ def cli(verbose: bool) -> None:
               help="Do not learn site templates (blocks that recur on most pages of a site) from this "
                    "batch and from earlier runs into the same output.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@verbose_option
 def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[str, ...], jobs: int,
           no_learn: bool, quiet: bool) -> None:
     """Clean saved pages and scraped text into articles.
@@ -154,13 +192,24 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
     sys.exit(summarise(counts))
 
 
-@cli.command()
+_SHOW_EXAMPLES = _examples(
+    "scraper show page.html",
+    "scraper show page.html --explain --url https://example.com/news/a",
+    "scraper show - < newsletter.txt",
+)
+
+
+@cli.command(epilog=_SHOW_EXAMPLES)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--explain", is_flag=True, help="Also list every removed block and the rule that removed it.")
 @click.option("--url", help="Page URL to use for rules and metadata.")
 @click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False), help="Extra rule file; repeatable.")
+@verbose_option
 def show(file: str, explain: bool, url: str | None, rules: tuple[str, ...]) -> None:
-    """Print the cleaned text of one page or text file (and with --explain, what was removed)."""
+    """Print the cleaned text of one page or text file (and with --explain, what was removed).
+
+    Exit code 1 when the page yields no article (the reason goes to stderr).
+    """
     options = BatchOptions(clean=_clean_options(rules), url=url)
     item = Input("-", sys.stdin.buffer.read()) if file == "-" else Input(file)
     result = clean_input(item, options)
@@ -178,15 +227,23 @@ def show(file: str, explain: bool, url: str | None, rules: tuple[str, ...]) -> N
             click.echo(f"[safety net] {note}")
 
 
+_SIZE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]?)(i?b)?", re.IGNORECASE)
+_UNITS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
+
+
 def _size(value: str | int) -> int:
-    """A byte count from "10MB", "512KB", "2 GB" or plain bytes."""
-    text = str(value).strip().upper().replace(" ", "")
-    for suffix, factor in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("B", 1)):
-        if text.endswith(suffix) and text[: -len(suffix)].isdigit():
-            return int(text[: -len(suffix)]) * factor
-    if text.isdigit():
-        return int(text)
-    raise click.BadParameter(f"{value!r} is not a size such as 10MB, 512KB or 1048576")
+    """A byte count from "10M", "10MB", "10MiB", "10 mb", "512k", "1.5GB" or plain bytes.
+
+    Multiples are binary whichever way they are written (1K = 1KB = 1KiB = 1024 bytes): these
+    are caps, and nobody setting one means 10**6 rather than 2**20.
+    """
+    match = _SIZE.fullmatch(str(value).strip())
+    if match is None or (match[2] == "" and "." in match[1]) or (match[2] == "" and (match[3] or "").lower() == "ib"):
+        raise click.BadParameter(f"{value!r} is not a size such as 10MB, 10MiB, 512k or 1048576")
+    size = int(float(match[1]) * 1024 ** _UNITS[match[2].lower()])
+    if size < 1:
+        raise click.BadParameter(f"{value!r} is not a size of at least one byte")
+    return size
 
 
 def _load(job: Crawl, urls: str) -> None:
@@ -218,7 +275,15 @@ def _job_counts(job: Crawl) -> Counter[str]:
     return counts
 
 
-@cli.command()
+_CRAWL_EXAMPLES = _examples(
+    "scraper crawl urls.txt -o articles.jsonl",
+    "scraper crawl urls.txt -o articles.jsonl            # again: resumes where it stopped",
+    "scraper crawl -v urls.txt -o out.db --delay 2 --max-bytes 5MiB --save-html raw/",
+    "scraper crawl urls.txt -o out.db --retry-failed",
+)
+
+
+@cli.command(epilog=_CRAWL_EXAMPLES)
 @click.argument("urls", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", default="articles.db", show_default=True,
               help="Where results go, exactly as for `clean` (.jsonl, .db/.sqlite, '-', else a folder).")
@@ -240,7 +305,8 @@ def _job_counts(job: Crawl) -> Counter[str]:
 @click.option("--max-redirects", type=click.IntRange(min=0), default=5, show_default=True,
               help="Redirects followed per URL; every hop is checked like the first URL.")
 @click.option("--max-bytes", default="10MB", show_default=True,
-              help="Largest body read; a larger page is a recorded failure.")
+              help="Largest body read; a larger page is a recorded failure. "
+                   "Sizes: 10MB, 10M, 10MiB, 512k, 1.5GB or bytes (binary multiples: 1K = 1024).")
 @click.option("--ignore-robots", is_flag=True, help="Do not fetch or obey robots.txt.")
 @click.option("--allow-private", is_flag=True,
               help="Allow hosts on loopback, private, link-local and other non-public addresses.")
@@ -256,6 +322,7 @@ def _job_counts(job: Crawl) -> Counter[str]:
                    "first pages of a site are held back until its template is decided.")
 @click.option("--load-only", is_flag=True, help="Load the URL list into the state database and stop.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@verbose_option
 def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host: int, concurrency: int,
           user_agent: str, timeout: float, retries: int, max_redirects: int, max_bytes: str,
           ignore_robots: bool, allow_private: bool, retry_failed: bool, save_html: str | None,
@@ -326,7 +393,13 @@ def _run_job(job: Crawl, load_only: bool, quiet: bool) -> int:
     return summarise(_job_counts(job))
 
 
-@cli.command(name="eval")
+_EVAL_EXAMPLES = _examples(
+    "scraper eval article-extraction-benchmark/ --limit 100",
+    "scraper eval wcxb/ --per-page rows.csv --worst 20 > report.md",
+)
+
+
+@cli.command(name="eval", epilog=_EVAL_EXAMPLES)
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False))
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N pages (id order).")
 @click.option("--per-page", type=click.Path(dir_okay=False),
@@ -336,6 +409,7 @@ def _run_job(job: Crawl, load_only: bool, quiet: bool) -> int:
 @click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Bootstrap resamples for the ± figures.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@verbose_option
 def eval_command(dataset: str, limit: int | None, per_page: str | None, worst: int, bootstrap: int,
                  quiet: bool) -> None:
     """Score scraper and plain trafilatura side by side on a benchmark dataset.
@@ -357,15 +431,30 @@ def eval_command(dataset: str, limit: int | None, per_page: str | None, worst: i
     click.echo(render_markdown(report, compare=("scraper", "trafilatura"), worst=worst))
 
 
-@cli.group(name="rules")
+_RULES_EXAMPLES = _examples(
+    "scraper rules learn saved/example.com/ -o example-com.toml",
+    "scraper clean saved/example.com/ --rules example-com.toml -o articles.jsonl",
+)
+
+
+@cli.group(name="rules", epilog=_RULES_EXAMPLES)
+@verbose_option
 def rules_group() -> None:
-    """Work with rule files."""
+    """Work with rule files.
+    """
 
 
-@rules_group.command(name="learn")
+_LEARN_EXAMPLES = _examples(
+    "scraper rules learn saved/example.com/ -o example-com.toml",
+    "scraper rules learn a.html b.html c.html --site example.com",
+)
+
+
+@rules_group.command(name="learn", epilog=_LEARN_EXAMPLES)
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--site", help="The site (domain) to learn; default: the one site the pages belong to.")
 @click.option("-o", "--output", default="-", show_default=True, help="Where the rule file goes; '-' for stdout.")
+@verbose_option
 def rules_learn(inputs: tuple[str, ...], site: str | None, output: str) -> None:
     """Learn a site's template from saved pages of it and write it as a reviewable rule file.
 

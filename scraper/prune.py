@@ -15,7 +15,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from .article import Removal
-from .rules import BEM_MODIFIER, RuleSet, normalise_text
+from .rules import BEM_MODIFIER, RuleBudget, RuleSet, normalise_text
 
 # Scripts and styles are noise to every later stage, but JSON-LD carries metadata.
 _INVISIBLE = '//script[not(contains(@type, "ld+json"))]|//style|//template'
@@ -153,14 +153,15 @@ def _exact(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, str]]:
     return found
 
 
-def _heading_match(text: str, rules: RuleSet) -> re.Match[str] | None:
+def _heading_match(text: str, rules: RuleSet, budget: RuleBudget) -> str | None:
+    """Name of the heading rule that `text` announces, if it is short enough to be a heading."""
     text = " ".join(text.split()).strip(" :.»›>|").lower()
     if not text or len(text.split()) > _HEADING_MAX_WORDS:
         return None
-    return rules.heading.fullmatch(text) if rules.heading is not None else None
+    return budget.run(rules.heading_rule, text)
 
 
-def _candidates(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, str]]:
+def _candidates(root: HtmlElement, rules: RuleSet, budget: RuleBudget) -> list[tuple[HtmlElement, str]]:
     found: list[tuple[HtmlElement, str]] = _exact(root, rules) if rules.exact else []
     for rule, selector in rules.selectors:
         for el in selector(root):
@@ -168,21 +169,20 @@ def _candidates(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, st
                 found.extend((box, rule.name) for box in _heading_block(el, boxes_only=True))
             else:
                 found.append((el, rule.name))
-    if rules.attr is not None:
+    if rules.has_attr_rules:
         for value in _ATTR_VALUES(root):
-            if (name := rules.attr_rule(value)) and (el := value.getparent()).tag not in _PROTECTED:
+            if (name := budget.run(rules.attr_rule, value)) and (el := value.getparent()).tag not in _PROTECTED:
                 found.append((el, name))
-    if rules.heading is not None:
+    if rules.has_heading_rules:
         texts = set(_SHORT_TEXTS(root))  # plain strings: no element proxies for the many misses
-        if not any(_heading_match(t, rules) for t in texts):
+        if not any(_heading_match(t, rules, budget) for t in texts):
             return found
         for node in root.xpath(_SHORT_TEXT_XPATH):
-            if _heading_match(node, rules) is None:
+            if (name := _heading_match(node, rules, budget)) is None:
                 continue
             el = node.getparent()
             if node.is_tail or el is None or el.tag not in _HEADING_ELEMENTS:
                 continue
-            match = _heading_match(node, rules)
             if el.tag in _INLINE:
                 # <h3><span>More from this section</span></h3> is a heading; a phrase inside a
                 # sentence is not.
@@ -190,7 +190,6 @@ def _candidates(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, st
                 if up is None or len(up.text_content().strip()) > len(node.strip()) + 3:
                     continue
                 el = up
-            name = rules.heading_names[int(match.lastgroup[1:])]
             found.extend((block_el, name) for block_el in _heading_block(el))
     return found
 
@@ -235,14 +234,15 @@ def _standfirst(root: HtmlElement, description: str | None) -> list[tuple[HtmlEl
 def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOptions(),
           description: str | None = None) -> PruneResult:
     """Remove promo blocks (and the standfirst repeating `description`) from `root` in place;
-    report what went and what was refused."""
+    report what went and what was refused (and any user rule skipped for running out of time)."""
     strip_invisible(root)
-    found = _candidates(root, rules) + _standfirst(root, description)
+    budget = RuleBudget()
+    found = _candidates(root, rules, budget) + _standfirst(root, description)
     if not found:
-        return PruneResult((), ())
+        return PruneResult((), tuple(budget.notes))
     total = max(text_length(root), 1)
     guarded = total >= options.min_guarded_chars
-    reverted: list[str] = []
+    reverted: list[str] = list(budget.notes)
     planned: list[tuple[HtmlElement, str, int]] = []
     refused: set[int] = set()
     while found:
