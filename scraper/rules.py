@@ -5,7 +5,8 @@ names, a regex on the text of a short heading whose block is removed, or the exa
 block, as site templates are learned) and text rules (`[[text]]`: a regex that marks a whole
 line as promo). A file with `domains` is a site file and applies to those domains and their
 subdomains; `text_markers` let a site file apply to already-scraped text that carries no URL.
-Files without `domains` are generic and always apply.
+Files without `domains` are generic and always apply. `disable = ["rule-name", ...]` turns
+rules of other files (shipped ones included) off wherever the disabling file applies.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 import tomllib
 from re import _constants as _sre  # type: ignore[attr-defined]
 from re._parser import parse as _sre_parse  # type: ignore[import-not-found]
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -75,6 +76,8 @@ class RuleFile:
     text_markers: tuple[str, ...]
     html: tuple[HtmlRule, ...]
     text: tuple[TextRule, ...]
+    # Names of rules (from any file) that are off wherever this file applies.
+    disable: tuple[str, ...] = ()
 
     def applies_to_host(self, host: str) -> bool:
         return any(host == d or host.endswith("." + d) for d in self.domains)
@@ -227,7 +230,7 @@ def _selector(kind: str, pattern: str, where: str) -> Callable[[Any], list] | re
 
 
 def _parse(data: dict[str, Any], name: str) -> RuleFile:
-    unknown = set(data) - {"domains", "text_markers", "html", "text"}
+    unknown = set(data) - {"domains", "text_markers", "html", "text", "disable"}
     if unknown:
         raise RuleError(f"{name}: unknown keys {sorted(unknown)}")
     html: list[HtmlRule] = []
@@ -254,7 +257,10 @@ def _parse(data: dict[str, Any], name: str) -> RuleFile:
                              needles(compiled.pattern), bool(entry.get("trim", False))))
     domains = tuple(str(d).lower().removeprefix("www.") for d in data.get("domains", []))
     markers = tuple(str(m) for m in data.get("text_markers", []))
-    return RuleFile(name, domains, markers, tuple(html), tuple(text))
+    disable = data.get("disable", [])
+    if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
+        raise RuleError(f"{name}: disable must be a list of rule names")
+    return RuleFile(name, domains, markers, tuple(html), tuple(text), tuple(disable))
 
 
 def load_rule_file(path: str | Path) -> RuleFile:
@@ -288,6 +294,15 @@ def _join(rules: Iterable[HtmlRule], kind: str) -> tuple[re.Pattern[str] | None,
     return re.compile(pattern), tuple(r.name for r in chosen)
 
 
+def _without_disabled(files: list[RuleFile]) -> tuple[RuleFile, ...]:
+    """The files with the rules that any of them disables taken out."""
+    off = {name for f in files for name in f.disable}
+    if not off:
+        return tuple(files)
+    return tuple(replace(f, html=tuple(r for r in f.html if r.name not in off),
+                         text=tuple(r for r in f.text if r.name not in off)) for f in files)
+
+
 class RuleBook:
     """All known rule files; hands out the compiled `RuleSet` for a page's host or text."""
 
@@ -309,10 +324,10 @@ class RuleBook:
         if url:
             return self.for_url(url)
         files = [f for f in self.files if not f.domains or any(m in text for m in f.text_markers)]
-        return self._build(tuple(files))
+        return self._build(_without_disabled(files))
 
     def _for_host(self, host: str) -> RuleSet:
-        return self._build(tuple(f for f in self.files if not f.domains or f.applies_to_host(host)))
+        return self._build(_without_disabled([f for f in self.files if not f.domains or f.applies_to_host(host)]))
 
     @staticmethod
     @lru_cache(maxsize=256)
