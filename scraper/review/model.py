@@ -177,16 +177,21 @@ def ordered(record: dict[str, Any], baseline: list[str], page_text: str) -> list
             blocks += [Block(k, words=words(k), baseline=True) for k in kept[j1:j2]]
             continue
         base, ours = baseline[i1:i2], kept[j1:j2]
-        # A paragraph whose last sentence a `trim` rule cut off: kept, plus the cut tail.
-        while base and ours and norm(base[0]).startswith(norm(ours[0])):
-            blocks.append(Block(ours[0], words=words(ours[0]), baseline=True))
-            tail = " ".join(base[0].split())[len(" ".join(ours[0].split())):].strip()
+        j = 0
+        for line in base:
+            # A paragraph whose last sentence a `trim` rule cut off: kept, plus the cut tail.
+            key = norm(line)
+            match = next((k for k in range(j, len(ours)) if norm(ours[k]) and key.startswith(norm(ours[k]))), None)
+            if match is None:
+                gone(line)
+                continue
+            blocks += [Block(k, words=words(k), baseline=False) for k in ours[j:match]]
+            blocks.append(Block(ours[match], words=words(ours[match]), baseline=True))
+            tail = " ".join(line.split())[len(" ".join(ours[match].split())):].strip()
             if tail:
                 gone(tail)
-            base, ours = base[1:], ours[1:]
-        for line in base:
-            gone(line)
-        blocks += [Block(k, words=words(k), baseline=False) for k in ours]
+            j = match + 1
+        blocks += [Block(k, words=words(k), baseline=False) for k in ours[j:]]
     left = claims.left()
     if left:
         blocks = _place(blocks, [_removal_block(r, False) for r in left], norm(page_text))
