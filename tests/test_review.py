@@ -139,3 +139,12 @@ def test_show_html_writes_one_self_contained_page(tmp_path):
 def test_review_help_has_an_example():
     result = invoke("review", "--help")
     assert result.exit_code == 0 and "scraper review articles.db" in result.stdout
+
+
+def test_a_leaked_block_gets_a_selector_unique_to_it_or_none():
+    from scraper.clean import parse_html
+    from scraper.review.selectors import leak_selectors
+    root = parse_html('<html><body><div class="recipe-box"><p>Try our recipe box for free</p></div>'
+                      '<p class="x">Twice</p><p class="x">Twice</p><p id="post-123456">Generated id</p></body></html>')
+    found = leak_selectors(root, ["Try our recipe box for free", "Twice", "Generated id"])
+    assert found == {"try our recipe box for free": "div.recipe-box"}

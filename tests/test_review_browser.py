@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from browser import Watched, browser, watched  # noqa: F401  (pytest fixtures)
 from scraper.review import ReviewOptions, write_review
@@ -101,12 +102,21 @@ def test_pages_filter_by_rule_and_a_rule_lists_its_pages(report: Path, watched: 
     assert page.locator("#pages tbody tr:visible").count() == total
     # From the rules table: one click lists every page the rule fired on.
     page.click("#rules a.rule-link:text-is('email-signup-form')")
-    page.wait_for_function("document.getElementById('rule-filter').value === 'email-signup-form'")
+    expect(page.locator("#rule-filter")).to_have_value("email-signup-form")
     fired = page.locator("#pages tbody tr:visible")
     pages_column = page.locator("#rules tr[data-rule='email-signup-form'] td").nth(5).inner_text()
     assert fired.count() == int(pages_column)
     page.select_option("#site-filter", "hostile.example")
     assert page.locator("#pages tbody tr:visible").count() == 1
+    # The site view: its pages, and only the rules that fired on them.
+    page.select_option("#rule-filter", "")
+    page.click("#sites a.site-link:text-is('crumbandcrust.blog')")
+    expect(page.locator("#site-filter")).to_have_value("crumbandcrust.blog")
+    assert page.locator("#pages tbody tr:visible").count() == 1
+    shown_rules = page.locator("#rules tbody tr:visible td:first-child").all_inner_texts()
+    fired = page.locator("#pages tbody tr:visible").get_attribute("data-rules").split()
+    assert "jump-link" in shown_rules and sorted(shown_rules) == sorted(fired)
+    assert len(shown_rules) < page.locator("#rules tbody tr").count()
     _clean_run(watched)
 
 

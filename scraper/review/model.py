@@ -52,6 +52,7 @@ class Block:
     words: int = 0
     baseline: bool | None = None
     shortened: bool = False
+    selector: str = ""  # kept blocks: a CSS selector unique to this block in the raw page
 
 
 @dataclass

@@ -63,14 +63,16 @@ def disable_snippet(rule: str, site: str) -> str:
     return f"# {rule}: turned off{' for ' + site if site else ''} (copied from scraper review)\n{where}disable = [{toml_string(rule)}]\n"
 
 
-def leak_snippet(text: str, site: str, index: int) -> str:
-    """An `exact` HTML rule that removes an element whose whole text is this block."""
+def leak_snippet(text: str, site: str, index: int, selector: str = "") -> str:
+    """An HTML rule that removes this block: by its CSS selector when the raw page gave one
+    unique to it, else by its exact text."""
     where = f"domains = [{toml_string(site)}]\n\n" if site else ""
     words = "-".join(text.split()[:3]).lower()
     slug = "".join(c for c in words if c.isalnum() or c == "-")[:30] or "block"
+    what = f"css = {toml_string(selector)}" if selector else f"exact = {toml_string(' '.join(text.split()))}"
     return (f"{where}[[html]]\nname = {toml_string(f'leak-{slug}-{index}')}\n"
-            f"# leaked block seen in the review (copied from scraper review)\n"
-            f"exact = {toml_string(' '.join(text.split()))}\n")
+            f"# leaked block: {toml_string(' '.join(text.split())[:80])[1:-1]} (copied from scraper review)\n"
+            f"{what}\n")
 
 
 def kind_of(block: Block, info: RuleInfo | None) -> str:
@@ -84,7 +86,7 @@ def _block(block: Block, n: int, site: str, rules: dict[str, RuleInfo]) -> str:
     if block.state == "kept":
         return (f'<div class="block kept" tabindex="0" data-baseline="{baseline}" id="b{n}">'
                 f'<p>{e(block.text)}</p>'
-                f'<button type="button" class="copy leak" data-snippet="{e(leak_snippet(block.text, site, n))}">'
+                f'<button type="button" class="copy leak" data-snippet="{e(leak_snippet(block.text, site, n, block.selector))}">'
                 f'Copy a rule that removes this block</button></div>\n')
     info = describe(block.rule, rules) if block.state == "removed" else None
     kind = kind_of(block, info)
@@ -186,7 +188,7 @@ def index_html(summaries: list[dict[str, Any]], rules: dict[str, RuleInfo], titl
             f'<td class="num">{rule_count[rule]}</td><td class="num">{rule_words[rule]}</td>'
             f'<td class="num">{len(rule_pages[rule])}</td><td class="evidence"><div>{e(info.evidence)}</div></td></tr>')
     site_rows = [
-        f'<tr><td><a class="site-link" href="#site={e(quote(site, safe=""))}">{e(site or "(no site)")}</a></td>'
+        f'<tr data-site="{e(site)}"><td><a class="site-link" href="#site={e(quote(site, safe=""))}">{e(site or "(no site)")}</a></td>'
         f'<td class="num">{st["pages"]}</td><td class="num">{st["failed"]}</td><td class="num">{st["risky"]}</td>'
         f'<td class="num">{st["kept"]}</td><td class="num">{st["removed"]}</td></tr>'
         for site, st in sorted(sites.items(), key=lambda kv: (-kv[1]["pages"], kv[0]))]

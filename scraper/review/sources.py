@@ -10,11 +10,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from lxml.html import HtmlElement
+
 from ..clean import CleanOptions, clean_html, parse_html
 from ..decode import decode_bytes
 from ..errors import CONTAINED, InputError
 from ..pipeline import HTML_SUFFIXES, TEXT_SUFFIXES, Input, read_input
-from .model import PageReview, ordered, unordered
+from .model import PageReview, norm, ordered, unordered
+from .selectors import leak_selectors
 
 _SQLITE = (".db", ".sqlite", ".sqlite3")
 _META = ("title", "author", "date", "sitename", "language", "url", "canonical_url", "description",
@@ -132,19 +135,20 @@ class SavedPages:
         return None, "source page not found on disk; shown from the stored record"
 
 
-def _baseline(raw: Raw, url: str | None, options: CleanOptions) -> tuple[list[str], str]:
-    """The lines trafilatura alone keeps (no rules, no filters) and the page's whole text."""
+def _baseline(raw: Raw, url: str | None, options: CleanOptions) -> tuple[list[str], str, HtmlElement | None]:
+    """The lines trafilatura alone keeps (no rules, no filters), the page's whole text, and its
+    parsed tree (None for text input)."""
     if raw.is_text:
         text, _ = decode_bytes(raw.data)
         lines = [line.strip() for line in text.splitlines() if line.strip()]
-        return lines, "\n".join(lines)
+        return lines, "\n".join(lines), None
     bare = replace(options, prune=False, filters=False, min_words=0, learned=())
     article = clean_html(raw.data, url, options=bare, http_charset=raw.http_charset)
     html, _ = decode_bytes(raw.data, raw.http_charset)
     root = parse_html(html)
     body = root.find("body")
     page = (body if body is not None else root).text_content()
-    return [p for p in article.text.split("\n\n") if p.strip()], page
+    return [p for p in article.text.split("\n\n") if p.strip()], page, root
 
 
 def review(item: Item, options: CleanOptions) -> PageReview:
@@ -157,8 +161,12 @@ def review(item: Item, options: CleanOptions) -> PageReview:
     page = PageReview(item.source, meta, reverted=[str(r) for r in record.get("reverted") or []])
     if item.raw is not None:
         try:
-            baseline, text = _baseline(item.raw, record.get("url"), options)
+            baseline, text, root = _baseline(item.raw, record.get("url"), options)
             page.blocks, page.ordered = ordered(record, baseline, text), True
+            if root is not None:
+                found = leak_selectors(root, [b.text for b in page.blocks if b.state == "kept"])
+                page.blocks = [replace(b, selector=found.get(norm(b.text), "")) if b.state == "kept" else b
+                               for b in page.blocks]
             page.baseline_words = sum(len(line.split()) for line in baseline)
             return page
         except CONTAINED as exc:

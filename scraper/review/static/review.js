@@ -6,15 +6,24 @@ function filterPages() {
   const rule = document.getElementById("rule-filter").value;
   const site = document.getElementById("site-filter").value;
   let shown = 0;
+  const onSite = new Set();
   for (const row of document.querySelectorAll("#pages tbody tr")) {
     const ok = (!rule || row.dataset.rules.includes(" " + rule + " ")) &&
                (!site || row.dataset.site === site);
     row.hidden = !ok;
     if (ok) shown += 1;
+    if (row.dataset.site === site) {
+      for (const name of row.dataset.rules.trim().split(" ")) onSite.add(name);
+    }
   }
   document.getElementById("shown").textContent = shown + " pages";
+  // A site view: only the rules that fired on that site's pages.
   for (const row of document.querySelectorAll("#rules tbody tr")) {
     row.classList.toggle("selected", row.dataset.rule === rule);
+    row.hidden = Boolean(site) && !onSite.has(row.dataset.rule);
+  }
+  for (const row of document.querySelectorAll("#sites tbody tr")) {
+    row.classList.toggle("selected", row.dataset.site === site);
   }
 }
 
