@@ -148,3 +148,24 @@ def test_a_leaked_block_gets_a_selector_unique_to_it_or_none():
                       '<p class="x">Twice</p><p class="x">Twice</p><p id="post-123456">Generated id</p></body></html>')
     found = leak_selectors(root, ["Try our recipe box for free", "Twice", "Generated id"])
     assert found == {"try our recipe box for free": "div.recipe-box"}
+
+
+def test_a_long_removed_box_is_matched_line_by_line_and_counted_in_full(tmp_path):
+    box = ('<div class="promo-panel"><p>Our members keep this newsroom going, and every pound goes into reporting '
+           'on the harbour, the council and the schools of the coast.</p><p>Join them today from three pounds a '
+           'month and get early access to every investigation we publish this year.</p></div>')
+    page = tmp_path / "in" / "p.html"
+    page.parent.mkdir()
+    page.write_text(article_page(extra_body=box), encoding="utf-8")
+    rules = tmp_path / "mine.toml"
+    rules.write_text('[[html]]\nname = "promo-panel"\ncss = "div.promo-panel"\n', encoding="utf-8")
+    from scraper.clean import CleanOptions, clean_html
+    from scraper.review.sources import Item, Raw, review
+    options = CleanOptions(rule_files=(str(rules),))
+    article = clean_html(page.read_bytes(), options=options, source=str(page))
+    assert article.removed[0].text.endswith("…")  # the record keeps a shortened copy
+    view = review(Item(str(page), article.to_dict(), raw=Raw(page.read_bytes())), options)
+    taken = [b for b in view.blocks if b.rule == "promo-panel"]
+    assert [b.text[:22] for b in taken] == ["Our members keep this ", "Join them today from t"]
+    assert sum(b.words for b in taken) == 42 and not any(b.shortened for b in taken)
+    assert not [b for b in view.blocks if b.state == "lost"]

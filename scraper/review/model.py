@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 _WORD = re.compile(r"\w+")
+_NON_WORD = re.compile(r"[\W_]+")
 _ELLIPSIS = "…"
 _SHORT_BODY = 150
 
@@ -23,6 +24,12 @@ _SHORT_BODY = 150
 def norm(text: str) -> str:
     """Whitespace collapsed and casefolded, for matching a line against a removal's text."""
     return " ".join(text.split()).casefold()
+
+
+def loose(text: str) -> str:
+    """Letters and digits only: element text runs words of adjacent elements together
+    ("Have teeth?The Explainer") and list lines start with "- "; this key ignores both."""
+    return _NON_WORD.sub("", text.casefold())
 
 
 def words(text: str) -> int:
@@ -116,7 +123,7 @@ def _parts(removal: dict[str, Any]) -> list[str]:
     """The lines a removal holds: text filters join a run of lines with ' / '."""
     text = str(removal.get("text") or "")
     pieces = text.split(" / ") if removal.get("stage") == "text" else [text]
-    return [norm(p.removesuffix(_ELLIPSIS)) for p in pieces if p.strip()]
+    return [loose(p.removesuffix(_ELLIPSIS)) for p in pieces if p.strip()]
 
 
 def _removal_block(removal: dict[str, Any], baseline: bool | None) -> Block:
@@ -139,7 +146,7 @@ class _Claims:
         self.used: set[int] = set()
 
     def claim(self, line: str) -> dict[str, Any] | None:
-        key = norm(line)
+        key = loose(line)
         if not key:
             return None
         for i, (removal, parts) in enumerate(self.items):

@@ -62,3 +62,31 @@ def leak_selectors(root: HtmlElement, texts: Iterable[str]) -> dict[str, str]:
                 found[key] = selector
                 break
     return found
+
+
+def full_text(root: HtmlElement, shortened: str, share: float) -> str | None:
+    """The whole text of the element an HTML rule removed, from its record's shortened copy:
+    the largest element whose text starts with that copy and stays within the pruner's
+    `share` of the page (a removed element never holds more)."""
+    prefix = norm(shortened.removesuffix("…"))
+    if not prefix:
+        return None
+    body = root.find("body")
+    limit = share * len(norm((body if body is not None else root).text_content()))
+    best: str | None = None
+    for el in root.iter():
+        head = norm(el.text or "") if isinstance(el.tag, str) else ""
+        if not head or not (prefix.startswith(head) or head.startswith(prefix)):
+            continue
+        node: HtmlElement | None = el
+        while node is not None and node.tag not in ("body", "html"):
+            text = " ".join(node.text_content().split())
+            folded = text.casefold()
+            if len(text) > limit or not (folded.startswith(prefix) or prefix.startswith(folded)):
+                break
+            if folded.startswith(prefix) and (best is None or len(text) > len(best)):
+                best = text
+            node = node.getparent()
+        if best is not None:
+            return best
+    return best

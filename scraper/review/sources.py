@@ -17,7 +17,7 @@ from ..decode import decode_bytes
 from ..errors import CONTAINED, InputError
 from ..pipeline import HTML_SUFFIXES, TEXT_SUFFIXES, Input, read_input
 from .model import PageReview, norm, ordered, unordered
-from .selectors import leak_selectors
+from .selectors import full_text, leak_selectors
 
 _SQLITE = (".db", ".sqlite", ".sqlite3")
 _META = ("title", "author", "date", "sitename", "language", "url", "canonical_url", "description",
@@ -151,6 +151,20 @@ def _baseline(raw: Raw, url: str | None, options: CleanOptions) -> tuple[list[st
     return [p for p in article.text.split("\n\n") if p.strip()], page, root
 
 
+def _expanded(record: dict[str, Any], root: HtmlElement, share: float) -> dict[str, Any]:
+    """The record with each shortened HTML removal's text made whole again from the raw page,
+    so that its later lines are matched to it and its words counted in full."""
+    removed = []
+    for removal in record.get("removed") or []:
+        text = str(removal.get("text") or "")
+        if removal.get("stage", "html") == "html" and text.endswith("…"):
+            whole = full_text(root, text, share)
+            if whole is not None:
+                removal = {**removal, "text": whole}
+        removed.append(removal)
+    return {**record, "removed": removed}
+
+
 def review(item: Item, options: CleanOptions) -> PageReview:
     """Build the page view of one item; a page that cannot be re-read keeps its record's view."""
     if item.failure is not None or item.record is None:
@@ -162,6 +176,8 @@ def review(item: Item, options: CleanOptions) -> PageReview:
     if item.raw is not None:
         try:
             baseline, text, root = _baseline(item.raw, record.get("url"), options)
+            if root is not None:
+                record = _expanded(record, root, options.safety.max_element_share)
             page.blocks, page.ordered = ordered(record, baseline, text), True
             if root is not None:
                 found = leak_selectors(root, [b.text for b in page.blocks if b.state == "kept"])
