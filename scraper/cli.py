@@ -204,8 +204,10 @@ _SHOW_EXAMPLES = _examples(
 @click.option("--explain", is_flag=True, help="Also list every removed block and the rule that removed it.")
 @click.option("--url", help="Page URL to use for rules and metadata.")
 @click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False), help="Extra rule file; repeatable.")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the page's review (what was removed and why) to this self-contained HTML file.")
 @verbose_option
-def show(file: str, explain: bool, url: str | None, rules: tuple[str, ...]) -> None:
+def show(file: str, explain: bool, url: str | None, rules: tuple[str, ...], html_out: str | None) -> None:
     """Print the cleaned text of one page or text file (and with --explain, what was removed).
 
     Exit code 1 when the page yields no article (the reason goes to stderr).
@@ -216,6 +218,9 @@ def show(file: str, explain: bool, url: str | None, rules: tuple[str, ...]) -> N
     if isinstance(result, Failure):
         click.echo(f"failed: {result.reason}", err=True)
         sys.exit(EXIT_FAILED)
+    if html_out is not None:
+        _show_html(item, result, options, html_out)
+        return
     if result.title:
         click.echo(f"# {result.title}\n")
     click.echo(result.text)
@@ -225,6 +230,24 @@ def show(file: str, explain: bool, url: str | None, rules: tuple[str, ...]) -> N
             click.echo(f"[{removal.stage}:{removal.rule}] {removal.text}")
         for note in result.reverted:
             click.echo(f"[safety net] {note}")
+
+
+def _show_html(item: Input, article: Article, options: BatchOptions, target: str) -> None:
+    from .pipeline import read_input
+    from .review import page_document, page_item
+    data = read_input(item, options.clean.max_bytes)
+    is_text = item.source.lower().endswith((".txt", ".txt.gz")) or not data.lstrip()[:1] == b"<"
+    try:
+        document = page_document(page_item(article, data, is_text), options.clean)
+    except ScraperError as exc:
+        click.echo(f"failed: {exc.reason}", err=True)
+        sys.exit(EXIT_FAILED)
+    if target == "-":
+        click.echo(document, nl=False)
+    else:
+        with open(target, "w", encoding="utf-8") as fh:
+            fh.write(document)
+        click.echo(f"wrote {target}", err=True)
 
 
 _SIZE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]?)(i?b)?", re.IGNORECASE)
@@ -471,6 +494,69 @@ def rules_learn(inputs: tuple[str, ...], site: str | None, output: str) -> None:
         from pathlib import Path
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
+
+
+@cli.command(name="review")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", default="review", show_default=True,
+              help="Folder for the report (index.html + one file per page); an earlier review there is replaced.")
+@click.option("--html", "saved_html", type=click.Path(file_okay=False, exists=True),
+              help="Folder of raw pages kept by `crawl --save-html`, for the reading order and the "
+                   "trafilatura-alone view of crawled pages (nothing is ever refetched).")
+@click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False),
+              help="Extra rule file (TOML) the pages were cleaned with; repeatable.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default="all cores", help="Worker processes.")
+@click.option("--no-learn", is_flag=True, help="Pages given directly: do not learn site templates.")
+def review_command(inputs: tuple[str, ...], output: str, saved_html: str | None, rules: tuple[str, ...],
+                   jobs: int, no_learn: bool) -> None:
+    """Write an HTML review of what was removed from each page, and why.
+
+    INPUTS are stores written by `clean` or `crawl` (.db/.sqlite, .jsonl) or pages and folders,
+    cleaned on the fly. The report opens from file:// with no server and no network.
+
+    \b
+    Example:
+      scraper clean fixtures/pages -o articles.db
+      scraper review articles.db -o review/   # then open review/index.html
+    """
+    from .review import ReviewOptions, write_review
+    options = ReviewOptions(clean=_clean_options(rules), saved_html=saved_html, jobs=jobs,
+                            learn_templates=not no_learn)
+    try:
+        result = write_review(inputs, output, options)
+    except ScraperError as exc:
+        _fail_usage(exc.reason)
+    click.echo(f"{result.pages} pages ({result.failed} failed) reviewed in {result.seconds:.1f} s: "
+               f"{result.index.resolve().as_uri()}", err=True)
+
+
+@rules_group.command(name="check")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("pages", nargs=-1)
+@click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False),
+              help="Other rule files the file is used with; repeatable.")
+def rules_check(file: str, pages: tuple[str, ...], rules: tuple[str, ...]) -> None:
+    """Validate a rule file and say what it would change on PAGES (files or folders).
+
+    Checks TOML syntax, unknown keys, regexes (they compile, and none runs away on adversarial
+    text), selectors and `disable` names. Exit code 1 when the file has problems.
+
+    \b
+    Example:
+      scraper rules check my-site.toml fixtures/pages/wordpress-sourdough.html
+    """
+    from .review import CheckOptions, check_rule_file
+    report = check_rule_file(file, list(pages), CheckOptions(clean=_clean_options(rules)))
+    for line in report.problems:
+        click.echo(f"error: {line}")
+    for line in report.warnings:
+        click.echo(f"warning: {line}")
+    for line in report.changes:
+        click.echo(line)
+    status = f"{len(report.problems)} problem(s)" if report.problems else "ok"
+    click.echo(f"{file}: {report.rules} rule(s), {status}", err=True)
+    sys.exit(EXIT_FAILED if report.problems else EXIT_OK)
 
 
 def main() -> None:

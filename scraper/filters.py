@@ -190,7 +190,8 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
     live = [i for i, line in enumerate(lines) if line.strip() and i not in drop] if trim_edges else []
     for i in live[:1] + live[-1:]:
         text = lines[i].strip()
-        if counts[i] <= 3 and not _HEADLINE_END.search(text) and not text.endswith("?"):
+        # A table's last row ("| Oilseeds | 7.7 |") is short too, but it is data, not a crumb.
+        if counts[i] <= 3 and not _HEADLINE_END.search(text) and not text.endswith("?") and not text.startswith("|"):
             drop[i] = "edge-crumb"
     total = sum(counts)
     dropped = sum(counts[i] for i in drop)

@@ -5,7 +5,8 @@ names, a regex on the text of a short heading whose block is removed, or the exa
 block, as site templates are learned) and text rules (`[[text]]`: a regex that marks a whole
 line as promo). A file with `domains` is a site file and applies to those domains and their
 subdomains; `text_markers` let a site file apply to already-scraped text that carries no URL.
-Files without `domains` are generic and always apply.
+Files without `domains` are generic and always apply. `disable = ["rule-name", ...]` turns
+rules of other files (shipped ones included) off wherever the disabling file applies.
 
 The user's rule files are untrusted: their regexes run on the `regex` engine under a time
 budget per match (`USER_RULE_TIMEOUT`), so one with catastrophic backtracking cannot hang a
@@ -20,7 +21,7 @@ import re
 import tomllib
 from re import _constants as _sre  # type: ignore[attr-defined]
 from re._parser import parse as _sre_parse  # type: ignore[import-not-found]
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from importlib import resources
 from pathlib import Path
@@ -146,6 +147,8 @@ class RuleFile:
     text_markers: tuple[str, ...]
     html: tuple[HtmlRule, ...]
     text: tuple[TextRule, ...]
+    # Names of rules (from any file) that are off wherever this file applies.
+    disable: tuple[str, ...] = ()
 
     def applies_to_host(self, host: str) -> bool:
         return any(host == d or host.endswith("." + d) for d in self.domains)
@@ -336,7 +339,7 @@ def _selector(kind: str, pattern: str, where: str,
 
 def _parse(data: dict[str, Any], name: str, timeout: float | None = None) -> RuleFile:
     """One file's rules; `timeout` is the per-match budget of its regexes (user files only)."""
-    unknown = set(data) - {"domains", "text_markers", "html", "text"}
+    unknown = set(data) - {"domains", "text_markers", "html", "text", "disable"}
     if unknown:
         raise RuleError(f"{name}: unknown keys {sorted(unknown)}")
     html: list[HtmlRule] = []
@@ -364,7 +367,10 @@ def _parse(data: dict[str, Any], name: str, timeout: float | None = None) -> Rul
                              needles(compiled.pattern), bool(entry.get("trim", False)), name, timeout))
     domains = tuple(str(d).lower().removeprefix("www.") for d in data.get("domains", []))
     markers = tuple(str(m) for m in data.get("text_markers", []))
-    return RuleFile(name, domains, markers, tuple(html), tuple(text))
+    disable = data.get("disable", [])
+    if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
+        raise RuleError(f"{name}: disable must be a list of rule names")
+    return RuleFile(name, domains, markers, tuple(html), tuple(text), tuple(disable))
 
 
 def load_rule_file(path: str | Path, timeout: float = USER_RULE_TIMEOUT) -> RuleFile:
@@ -400,6 +406,15 @@ def _join(rules: Iterable[HtmlRule], kind: str) -> tuple[re.Pattern[str] | None,
     return re.compile(pattern), tuple(r.name for r in chosen)
 
 
+def _without_disabled(files: list[RuleFile]) -> tuple[RuleFile, ...]:
+    """The files with the rules that any of them disables taken out."""
+    off = {name for f in files for name in f.disable}
+    if not off:
+        return tuple(files)
+    return tuple(replace(f, html=tuple(r for r in f.html if r.name not in off),
+                         text=tuple(r for r in f.text if r.name not in off)) for f in files)
+
+
 class RuleBook:
     """All known rule files; hands out the compiled `RuleSet` for a page's host or text."""
 
@@ -421,10 +436,10 @@ class RuleBook:
         if url:
             return self.for_url(url)
         files = [f for f in self.files if not f.domains or any(m in text for m in f.text_markers)]
-        return self._build(tuple(files))
+        return self._build(_without_disabled(files))
 
     def _for_host(self, host: str) -> RuleSet:
-        return self._build(tuple(f for f in self.files if not f.domains or f.applies_to_host(host)))
+        return self._build(_without_disabled([f for f in self.files if not f.domains or f.applies_to_host(host)]))
 
     @staticmethod
     @lru_cache(maxsize=256)

@@ -22,6 +22,7 @@ from typing import IO, Protocol
 
 from .article import FIELDS, Article, Failure
 from .errors import InputError
+from .markdown import to_markdown
 
 _SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -220,7 +221,7 @@ def safe_name(article: Article) -> str:
 
 
 class FolderStore:
-    """One `<name>.md` (title + text) and one `<name>.json` (all fields) per article."""
+    """One `<name>.md` (YAML front matter, title, text) and one `<name>.json` (all fields) per article."""
 
     def __init__(self, path: Path, append: bool = False) -> None:
         path.mkdir(parents=True, exist_ok=True)
@@ -233,8 +234,7 @@ class FolderStore:
         target = (self.path / f"{stem}.md").resolve()
         if target.parent != self.path:
             raise InputError(f"unsafe output name {stem!r}")  # unreachable by construction; kept as a guard
-        heading = f"# {article.title}\n\n" if article.title else ""
-        target.write_text(heading + article.text + "\n", encoding="utf-8")
+        target.write_text(to_markdown(article), encoding="utf-8")
         (self.path / f"{stem}.json").write_text(
             json.dumps(article.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
