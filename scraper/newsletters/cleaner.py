@@ -19,7 +19,8 @@ from ..prune import prune
 from ..rules import RuleSet
 from .digest import split_stories
 from .forward import unforward_html, unforward_text
-from .markup import VIEW_ONLINE, Block, html_blocks, prepare, strip_tracking, strip_tracking_in_text, text_blocks
+from .markup import (VIEW_ONLINE, Block, html_blocks, prepare, strip_tracking, strip_tracking_in_text, text_blocks,
+                     title_link)
 from .message import Headers, attached_message, body, parse_message, read_headers
 
 # A forwarding e-mail with less than this of its own is only a wrapper round the attachment.
@@ -103,6 +104,7 @@ def clean_message(data: bytes, options: CleanOptions | None = None, mail: MailOp
         root = parse_html(part.text)
         forwarded, removed = unforward_html(root)
         url, pixels = prepare(root)
+        url = url or title_link(root, (forwarded or headers).title)
         removed += pixels
         rules = _rules(options, url, "")
         if options.prune:
@@ -122,6 +124,8 @@ def clean_message(data: bytes, options: CleanOptions | None = None, mail: MailOp
         filtered = filter_lines(list(lines), rules, brand=headers.sitename, title=headers.title)
         lines, removed, reverted = filtered.lines, removed + list(filtered.removed), reverted + list(filtered.reverted)
     kept = _kept(blocks, lines)
+    # Icon links and badges hold no text; say what they were in the audit trail.
+    removed = [r if r.text else Removal(r.rule, "(image)", r.stage) for r in removed]
     base = Article(
         text="\n\n".join(t for t in kept if t), url=url, title=headers.title, author=headers.author,
         date=headers.date, sitename=headers.sitename, source=source, encoding=part.encoding,

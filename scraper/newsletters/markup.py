@@ -37,7 +37,7 @@ _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')\]]+")
 # is the issue's web page, the best `url` an e-mail has.
 VIEW_ONLINE = re.compile(
     r"^\s*(view|read|open|see)( this| the| it)?( email| e-mail| newsletter| post| issue| message|"
-    r" edition)?( online| on the web| in (your |a |the )?(web )?browser| as a web ?page| web version)\s*$"
+    r" edition)?( online| on the web| in (your |a |the )?(web )?browser| as a web ?page| web version)( at| here)?\s*$"
     r"|^\s*(web version|view online|read online|online version)\s*$",
     re.IGNORECASE)
 
@@ -73,6 +73,19 @@ def strip_tracking_in_text(text: str) -> str:
     return _URL_IN_TEXT.sub(lambda m: strip_tracking(m.group(0)), text)
 
 
+def title_link(root: HtmlElement, title: str | None) -> str | None:
+    """The link on the issue's own title (Substack and Ghost link the heading to the post),
+    a fallback for the "view in browser" URL."""
+    if not title:
+        return None
+    key = " ".join(title.split()).casefold()
+    for a in root.iter("a"):
+        href = a.get("href", "")
+        if href.startswith(("http://", "https://")) and " ".join(a.text_content().split()).casefold() == key:
+            return href
+    return None
+
+
 def _is_pixel(img: HtmlElement) -> bool:
     sizes = [img.get("width", ""), img.get("height", "")]
     if any(s.strip().removesuffix("px") in ("0", "1") for s in sizes):
@@ -99,8 +112,13 @@ def prepare(root: HtmlElement) -> tuple[str | None, list[Removal]]:
         href = a.get("href")
         if not href:
             continue
-        href = strip_tracking(href.strip())
-        a.set("href", href)
+        cleaned = strip_tracking(href.strip())
+        if cleaned != href:
+            try:
+                a.set("href", cleaned)
+            except ValueError:  # control characters lxml parsed but will not write back
+                continue
+        href = cleaned
         if (view_online is None and href.startswith(("http://", "https://"))
                 and VIEW_ONLINE.match(a.text_content())):
             view_online = href

@@ -25,6 +25,8 @@ from ..errors import ExtractionError, InputError
 # Errors the stdlib header parser is known to raise on hostile headers instead of recording
 # a defect; a bad header must cost that header, never the message.
 _HEADER_ERRORS = (MessageError, ValueError, IndexError, AttributeError, TypeError, LookupError)
+# C0 controls are not text and lxml refuses to write them back into a tree it parsed them into.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _REPLY_PREFIX = re.compile(r"^\s*((fwd?|fw|tr|wg|re|aw)\s*:\s*)+", re.IGNORECASE)
 # Words that make a sender's display name a publication rather than a person: "Canteen Notes",
 # "The Daily Bulletin", "Harbour Weekly", "Acme Team".
@@ -171,4 +173,4 @@ def body(message: EmailMessage) -> Body:
     except _HEADER_ERRORS:
         charset = None
     text, encoding = decode_bytes(payload, charset)
-    return Body(kind, text, encoding)
+    return Body(kind, _CONTROL.sub("", text), encoding)

@@ -29,7 +29,8 @@ _KNOWN_HEADERS = frozenset({
     b"list-unsubscribe", b"x-mailer", b"sender", b"cc",
 })
 _HEADER_NAME = re.compile(rb"^([A-Za-z][A-Za-z0-9-]*):", re.MULTILINE)
-_MESSAGE_ID = re.compile(rb"^message-id:\s*<?([^\s<>]+)>?", re.IGNORECASE | re.MULTILINE)
+# Complete ids only: a message cut off inside its Message-ID line is numbered instead.
+_MESSAGE_ID = re.compile(rb"^message-id:\s*(?:<([^\s<>]+)>|([^\s<>]+)\r?\n)", re.IGNORECASE | re.MULTILINE)
 _CHUNK = 64 * 1024  # longest line read at once: a file with no newlines cannot fill memory
 _HEADER_CAP = 64 * 1024  # header bytes kept per message to find its Message-ID
 
@@ -106,7 +107,7 @@ def _refs(name: str, fh: BinaryIO, data: bytes | None) -> Iterator[MessageRef]:
     seen: set[str] = set()
     for n, (start, end, header) in enumerate(_messages(fh), start=1):
         found = _MESSAGE_ID.search(header)
-        msgid = found.group(1).decode("ascii", "replace") if found else str(n)
+        msgid = (found.group(1) or found.group(2)).decode("ascii", "replace") if found else str(n)
         source = f"{name}#{msgid}" if msgid not in seen else f"{name}#{msgid}#{n}"
         seen.add(msgid)
         if data is not None:
@@ -149,7 +150,8 @@ def read_span(span: tuple[str, int, int], limit: int) -> bytes:
     """The bytes of one mailbox message, unescaping mboxrd's ">From " lines; at most `limit`."""
     path, start, end = span
     if end - start > limit:
-        raise InputError(f"message larger than {limit // 2**20} MB")
+        size = f"{limit // 2**20} MB" if limit >= 2**20 else f"{limit // 1024} KB"
+        raise InputError(f"message larger than {size}")
     try:
         with open(path, "rb") as fh:
             fh.seek(start)
