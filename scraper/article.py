@@ -45,6 +45,11 @@ class Article:
     encoding: str | None = None
     removed: tuple[Removal, ...] = ()
     reverted: tuple[str, ...] = ()
+    # E-mail inputs only (scraper.newsletters): Message-ID, and the List-Id and List-Unsubscribe
+    # headers, kept as metadata so the unsubscribe links never need to be in the text.
+    id: str | None = None
+    list_id: str | None = None
+    list_unsubscribe: str | None = None
     word_count: int = field(init=False)
     content_hash: str = field(init=False)
 

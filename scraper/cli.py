@@ -24,6 +24,7 @@ from .errors import ScraperError
 from .fetch import DEFAULT_USER_AGENT, FetchOptions
 from .evaluate import EvalOptions, default_systems, evaluate, render_markdown
 from .pipeline import BatchOptions, Input, clean_input, find_inputs, run_batch
+from .newsletters import MailOptions
 from .templates import TemplateLearner, learn_rule_file
 from .store import Store, open_store
 
@@ -162,17 +163,25 @@ _CLEAN_EXAMPLES = _examples(
 @click.option("--no-learn", is_flag=True,
               help="Do not learn site templates (blocks that recur on most pages of a site) from this "
                    "batch and from earlier runs into the same output.")
+@click.option("--split-digest", is_flag=True,
+              help="E-mails: one record per story of a briefing (heading = title, its read-more link = url).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @verbose_option
 def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[str, ...], jobs: int,
-          no_learn: bool, quiet: bool) -> None:
-    """Clean saved pages and scraped text into articles.
+          no_learn: bool, split_digest: bool, quiet: bool) -> None:
+    """Clean saved pages, scraped text and newsletter e-mails into articles.
 
-    INPUTS are .html, .htm, .html.gz or .txt files, folders (searched recursively for those),
-    or '-' for stdin. Every input ends as one article or one recorded failure with its reason;
-    the summary goes to stderr. Exit code 1 when any input failed.
+    INPUTS are .html, .htm, .html.gz or .txt files, .eml files, mbox files, Maildir folders,
+    folders (searched recursively for those), or '-' for stdin (an e-mail or an mbox is
+    recognised). Every input (every message of a mailbox) ends as one article or one recorded
+    failure with its reason; the summary goes to stderr. Exit code 1 when any input failed.
+
+    \b
+    Example:
+      scraper clean saved/ inbox.mbox ~/Maildir/newsletters -o articles.jsonl --split-digest
     """
-    options = BatchOptions(clean=_clean_options(rules), url=url, jobs=jobs, learn_templates=not no_learn)
+    options = BatchOptions(clean=_clean_options(rules), url=url, jobs=jobs, learn_templates=not no_learn,
+                           mail=MailOptions(split_digest=split_digest))
     stdin_items = [Input("-", sys.stdin.buffer.read())] if "-" in inputs else []
     paths = [i for i in inputs if i != "-"]
     try:
@@ -183,7 +192,7 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
     try:
         if learner is not None:
             learner.load(store)
-        results = run_batch([*stdin_items, *find_inputs(paths)], options, learner)
+        results = run_batch(find_inputs([*stdin_items, *paths]), options, learner)
         counts = record(_progress(results, quiet, "page"), store)
         if learner is not None:
             learner.save(store)
@@ -208,28 +217,37 @@ _SHOW_EXAMPLES = _examples(
               help="Write the page's review (what was removed and why) to this self-contained HTML file.")
 @verbose_option
 def show(file: str, explain: bool, url: str | None, rules: tuple[str, ...], html_out: str | None) -> None:
-    """Print the cleaned text of one page or text file (and with --explain, what was removed).
+    """Print the cleaned text of one page, text file or e-mail (and with --explain, what was
+    removed); an mbox prints each of its messages.
 
-    Exit code 1 when the page yields no article (the reason goes to stderr).
+    Exit code 1 when a page or message yields no article (the reason goes to stderr).
     """
     options = BatchOptions(clean=_clean_options(rules), url=url)
-    item = Input("-", sys.stdin.buffer.read()) if file == "-" else Input(file)
-    result = clean_input(item, options)
-    if isinstance(result, Failure):
-        click.echo(f"failed: {result.reason}", err=True)
+    item = Input("-", sys.stdin.buffer.read()) if file == "-" else file
+    failed = False
+    for n, message in enumerate(find_inputs([item])):
+        result = clean_input(message, options)
+        if n:
+            click.echo(f"\n=== {message.source} ===\n")
+        if isinstance(result, Failure):
+            click.echo(f"failed: {result.reason}" if not n else f"failed: {message.source}: {result.reason}", err=True)
+            failed = True
+            continue
+        assert not isinstance(result, tuple)  # show never splits digests
+        if html_out is not None:
+            _show_html(message, result, options, html_out)
+            return
+        if result.title:
+            click.echo(f"# {result.title}\n")
+        click.echo(result.text)
+        if explain:
+            click.echo(f"\n--- removed ({len(result.removed)} blocks) ---")
+            for removal in result.removed:
+                click.echo(f"[{removal.stage}:{removal.rule}] {removal.text}")
+            for note in result.reverted:
+                click.echo(f"[safety net] {note}")
+    if failed:
         sys.exit(EXIT_FAILED)
-    if html_out is not None:
-        _show_html(item, result, options, html_out)
-        return
-    if result.title:
-        click.echo(f"# {result.title}\n")
-    click.echo(result.text)
-    if explain:
-        click.echo(f"\n--- removed ({len(result.removed)} blocks) ---")
-        for removal in result.removed:
-            click.echo(f"[{removal.stage}:{removal.rule}] {removal.text}")
-        for note in result.reverted:
-            click.echo(f"[safety net] {note}")
 
 
 def _show_html(item: Input, article: Article, options: BatchOptions, target: str) -> None:

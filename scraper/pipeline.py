@@ -24,6 +24,7 @@ from .clean import CleanOptions, clean_html, clean_text
 from .decode import decode_bytes
 from .errors import CONTAINED, InputError
 from .blocks import PagePrint, TemplateOptions, fingerprint_page
+from . import newsletters as mail
 from .templates import TemplateLearner
 
 T = TypeVar("T")
@@ -38,6 +39,8 @@ class Input:
 
     source: str
     data: bytes | None = None
+    # A message inside a mailbox file: (file, start, end), read only when it is cleaned.
+    span: tuple[str, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -50,30 +53,50 @@ class BatchOptions:
     window: int = 4  # in-flight items per worker: enough to keep workers busy, bounded memory
     learn_templates: bool = True
     templates: TemplateOptions = field(default_factory=TemplateOptions)
+    mail: mail.MailOptions = field(default_factory=mail.MailOptions)
 
 
 def _cleanable(path: Path) -> bool:
-    return path.name.lower().endswith(HTML_SUFFIXES + TEXT_SUFFIXES)
+    return path.name.lower().endswith(HTML_SUFFIXES + TEXT_SUFFIXES + mail.EML_SUFFIXES + mail.MBOX_SUFFIXES)
 
 
-def find_inputs(paths: Iterable[str]) -> Iterator[Input]:
-    """Expand folders recursively (cleanable suffixes only, sorted); files are taken as given."""
+def _messages(source: str, data: bytes | None = None) -> Iterator[Input]:
+    """An input as itself, or as one input per message when it is an mbox."""
+    if source.lower().endswith(HTML_SUFFIXES + TEXT_SUFFIXES):
+        yield Input(source, data)
+        return
+    for ref in mail.expand(source, data):
+        yield Input(ref.source, ref.data, ref.span)
+
+
+def find_inputs(paths: Iterable[str | Input]) -> Iterator[Input]:
+    """Expand folders recursively (cleanable suffixes only, sorted; a Maildir gives its
+    messages) and mbox files into their messages; other files are taken as given."""
     for given in paths:
+        if isinstance(given, Input):  # stdin: sniffed for an mbox
+            yield from _messages(given.source, given.data)
+            continue
         path = Path(given)
         if path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs.sort()
+                if mail.is_maildir(Path(root)):
+                    dirs[:] = []
+                    yield from (Input(str(p)) for p in mail.maildir_files(Path(root)))
+                    continue
                 for name in sorted(files):
                     if _cleanable(Path(name)):
-                        yield Input(str(Path(root) / name))
+                        yield from _messages(str(Path(root) / name))
         else:
-            yield Input(given)
+            yield from _messages(given)
 
 
 def read_input(item: Input, limit: int) -> bytes:
     """The raw bytes of an input, gunzipped when the name ends in `.gz`; at most `limit` bytes."""
     if item.data is not None:
         return item.data
+    if item.span is not None:
+        return mail.read_span(item.span, limit)
     too_big = InputError(f"page larger than {limit // 2**20} MB")
     path = Path(item.source)
     try:
@@ -105,10 +128,21 @@ def _is_text(item: Input, data: bytes) -> bool:
     return not data.lstrip()[:1] == b"<"  # stdin or an unknown suffix: sniff
 
 
-def clean_input(item: Input, options: BatchOptions) -> Article | Failure:
-    """Clean one input into an article, or a failure with its reason; never raises ScraperError."""
+def _is_mail(item: Input, data: bytes) -> bool:
+    name = item.source.lower()
+    if item.span is not None or name.endswith(mail.EML_SUFFIXES):
+        return True
+    return not name.endswith(HTML_SUFFIXES + TEXT_SUFFIXES) and mail.looks_like_message(data)
+
+
+def clean_input(item: Input, options: BatchOptions) -> Article | Failure | tuple[Article, ...]:
+    """Clean one input into an article, or a failure with its reason; never raises ScraperError.
+    An e-mail digest split into stories gives a tuple of articles."""
     try:
         data = read_input(item, options.clean.max_bytes)
+        if _is_mail(item, data):
+            articles = mail.clean_message(data, options.clean, options.mail, source=item.source)
+            return articles[0] if len(articles) == 1 else tuple(articles)
         if _is_text(item, data):
             text, _ = decode_bytes(data)
             return clean_text(text, options.url, options=options.clean, source=item.source)
@@ -122,7 +156,7 @@ def fingerprint_input(item: Input, options: BatchOptions) -> PagePrint | None:
     of unknown site and bad inputs (pass two records those)."""
     try:
         data = read_input(item, options.clean.max_bytes)
-        if _is_text(item, data):
+        if _is_text(item, data) or _is_mail(item, data):
             return None
         return fingerprint_page(data, options.url, options.templates)
     except CONTAINED:
@@ -189,7 +223,7 @@ def run_batch(items: Iterable[Input], options: BatchOptions,
         if len(items) >= options.templates.min_pages or learner.sites:
             tasks = _with_templates(items, options, learner)
     for _, result in _map(clean_input, tasks, options.jobs, options.window, _crash_failure):
-        yield result
+        yield from result if isinstance(result, tuple) else (result,)
 
 
 def _with_templates(items: list[Input], options: BatchOptions,
