@@ -148,6 +148,7 @@ _CLEAN_EXAMPLES = _examples(
     "scraper clean page.html.gz --url https://example.com/news/a -o -",
     "curl -s https://example.com/news/a | scraper clean - --url https://example.com/news/a -o out.db",
     "scraper clean -v newsletters/ --rules my-rules.toml -o newsletters/",
+    "scraper clean inbox.mbox ~/Maildir/newsletters -o articles.jsonl --split-digest",
 )
 
 
@@ -175,10 +176,6 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
     folders (searched recursively for those), or '-' for stdin (an e-mail or an mbox is
     recognised). Every input (every message of a mailbox) ends as one article or one recorded
     failure with its reason; the summary goes to stderr. Exit code 1 when any input failed.
-
-    \b
-    Example:
-      scraper clean saved/ inbox.mbox ~/Maildir/newsletters -o articles.jsonl --split-digest
     """
     options = BatchOptions(clean=_clean_options(rules), url=url, jobs=jobs, learn_templates=not no_learn,
                            mail=MailOptions(split_digest=split_digest))
@@ -514,7 +511,14 @@ def rules_learn(inputs: tuple[str, ...], site: str | None, output: str) -> None:
         click.echo(f"wrote {output}", err=True)
 
 
-@cli.command(name="review")
+_REVIEW_EXAMPLES = _examples(
+    "scraper clean fixtures/pages -o articles.db && scraper review articles.db -o review/",
+    "scraper review crawled.jsonl --html saved-pages/ -o review/",
+    "scraper review page.html other-pages/ -o review/",
+)
+
+
+@cli.command(name="review", epilog=_REVIEW_EXAMPLES)
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", default="review", show_default=True,
               help="Folder for the report (index.html + one file per page); an earlier review there is replaced.")
@@ -526,17 +530,13 @@ def rules_learn(inputs: tuple[str, ...], site: str | None, output: str) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1,
               show_default="all cores", help="Worker processes.")
 @click.option("--no-learn", is_flag=True, help="Pages given directly: do not learn site templates.")
+@verbose_option
 def review_command(inputs: tuple[str, ...], output: str, saved_html: str | None, rules: tuple[str, ...],
                    jobs: int, no_learn: bool) -> None:
     """Write an HTML review of what was removed from each page, and why.
 
     INPUTS are stores written by `clean` or `crawl` (.db/.sqlite, .jsonl) or pages and folders,
     cleaned on the fly. The report opens from file:// with no server and no network.
-
-    \b
-    Example:
-      scraper clean fixtures/pages -o articles.db
-      scraper review articles.db -o review/   # then open review/index.html
     """
     from .review import ReviewOptions, write_review
     options = ReviewOptions(clean=_clean_options(rules), saved_html=saved_html, jobs=jobs,
@@ -549,20 +549,23 @@ def review_command(inputs: tuple[str, ...], output: str, saved_html: str | None,
                f"{result.index.resolve().as_uri()}", err=True)
 
 
-@rules_group.command(name="check")
+_CHECK_EXAMPLES = _examples(
+    "scraper rules check my-site.toml",
+    "scraper rules check my-site.toml fixtures/pages/wordpress-sourdough.html saved-pages/",
+)
+
+
+@rules_group.command(name="check", epilog=_CHECK_EXAMPLES)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("pages", nargs=-1)
 @click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False),
               help="Other rule files the file is used with; repeatable.")
+@verbose_option
 def rules_check(file: str, pages: tuple[str, ...], rules: tuple[str, ...]) -> None:
     """Validate a rule file and say what it would change on PAGES (files or folders).
 
     Checks TOML syntax, unknown keys, regexes (they compile, and none runs away on adversarial
     text), selectors and `disable` names. Exit code 1 when the file has problems.
-
-    \b
-    Example:
-      scraper rules check my-site.toml fixtures/pages/wordpress-sourdough.html
     """
     from .review import CheckOptions, check_rule_file
     report = check_rule_file(file, list(pages), CheckOptions(clean=_clean_options(rules)))

@@ -42,7 +42,7 @@ def test_headers_become_the_metadata():
 
 def test_quoted_printable_windows_1252_with_an_encoded_subject():
     article = cleaned("mailchimp-harbour-weekly.eml")
-    assert article.encoding == "cp1252"
+    assert article.encoding == "windows-1252"
     assert article.title == "Harbour Weekly: the ferry timetable returns – and Rosa’s café"
     assert "Skipper Anaïs Ferreira" in article.text and "Ã" not in article.text
 

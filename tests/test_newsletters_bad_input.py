@@ -55,7 +55,7 @@ def test_unknown_charset_is_decoded_by_detection(tmp_path):
     eml.write_bytes(message('text/plain; charset="x-klingon-9"', text.encode("cp1252")))
     code, articles, failures = run_clean(tmp_path, eml)
     assert code == 0 and not failures
-    assert articles[0]["text"] == text and articles[0]["encoding"] == "cp1252"
+    assert articles[0]["text"] == text and articles[0]["encoding"] == "windows-1252"
 
 
 def test_a_message_with_only_an_image_is_a_failure(tmp_path):

@@ -76,4 +76,4 @@ def test_cli_exit_codes(tmp_path):
     bad.write_text("domains = [", encoding="utf-8")
     result = CliRunner().invoke(cli, ["rules", "check", str(bad)])
     assert result.exit_code == 1 and "not valid TOML" in result.stdout
-    assert "Example:" in CliRunner().invoke(cli, ["rules", "check", "--help"]).stdout
+    assert "Examples:" in CliRunner().invoke(cli, ["rules", "check", "--help"]).stdout
