@@ -72,6 +72,9 @@ FIELDS: tuple[str, ...] = (
 )
 
 
+OUT_OF_MEMORY = "out of memory while cleaning"
+
+
 @dataclass(frozen=True)
 class Failure:
     """An input that produced no article, with the reason; batches record these, never raise."""
@@ -92,7 +95,7 @@ class Failure:
         if isinstance(error, RecursionError):
             return cls(source, "page too deeply nested", "ExtractionError", url)
         if isinstance(error, MemoryError):
-            return cls(source, "out of memory while cleaning", "InputError", url)
+            return cls(source, OUT_OF_MEMORY, "InputError", url)
         reason = getattr(error, "reason", None) or f"{type(error).__name__}: {error}"
         status = "skipped" if type(error).__name__ == "SkippedError" else "failed"
         return cls(source=source, reason=reason, kind=type(error).__name__, url=url, status=status)

@@ -32,9 +32,9 @@ class CleanOptions:
     rule_files: tuple[str, ...] = ()
     # Site templates learned from a batch (scraper.templates); applied after the rule files.
     learned: tuple[RuleFile, ...] = ()
-    # trafilatura's own ceiling; real article pages are far below it, and beyond it lxml and
-    # trafilatura take seconds and hundreds of MB per page.
-    max_bytes: int = 20 * 1024 * 1024
+    # Largest page (after decompression) cleaned, as the crawler's default: real article pages
+    # are far below it, and beyond it lxml and trafilatura take seconds and hundreds of MB.
+    max_bytes: int = 10 * 1024 * 1024
     # Fewer words than this is a menu or a stub, not an article.
     min_words: int = 5
     prune: bool = True
@@ -89,7 +89,7 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
     options = options or DEFAULT_OPTIONS
     encoding = None
     if len(html) > options.max_bytes:
-        raise InputError(f"page larger than {options.max_bytes // 2**20} MB")
+        raise InputError(f"page larger than {options.max_bytes / 2**20:.3g} MB")
     if isinstance(html, bytes):
         html, encoding = decode_bytes(html, http_charset)
     elif not html.strip():

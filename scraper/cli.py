@@ -9,9 +9,11 @@ import io
 import logging
 import os
 import re
+import signal
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 import click
 from tqdm import tqdm
@@ -23,7 +25,7 @@ from .crawl import Crawl, CrawlOptions
 from .errors import ScraperError
 from .fetch import DEFAULT_USER_AGENT, FetchOptions
 from .evaluate import EvalOptions, default_systems, evaluate, render_markdown
-from .pipeline import BatchOptions, Input, clean_input, find_inputs, run_batch
+from .pipeline import BatchOptions, Input, clean_input, find_inputs, run_batch, stdin_input
 from .newsletters import MailOptions
 from .templates import TemplateLearner, learn_rule_file
 from .store import Store, open_store
@@ -68,9 +70,10 @@ def _stored(results: Iterable[Article | Failure], store: Store) -> Iterator[Arti
         yield result
 
 
-def tally(results: Iterable[Article | Failure]) -> Counter[str]:
-    """Log every result (shown with -v); return counts of 'cleaned' and of each failure reason."""
-    counts: Counter[str] = Counter()
+def tally(results: Iterable[Article | Failure], counts: Counter[str] | None = None) -> Counter[str]:
+    """Log every result (shown with -v); return counts of 'cleaned' and of each failure reason
+    (kept in `counts` as they come, so an interrupted run can still say what it did)."""
+    counts = Counter() if counts is None else counts
     log = logging.getLogger(_pkg)
     for result in results:
         if isinstance(result, Failure):
@@ -82,9 +85,10 @@ def tally(results: Iterable[Article | Failure]) -> Counter[str]:
     return counts
 
 
-def record(results: Iterable[Article | Failure], store: Store) -> Counter[str]:
+def record(results: Iterable[Article | Failure], store: Store,
+           counts: Counter[str] | None = None) -> Counter[str]:
     """Send every result to the store; return counts of 'cleaned' and of each failure reason."""
-    return tally(_stored(results, store))
+    return tally(_stored(results, store), counts)
 
 
 def summarise(counts: Counter[str], noun: str = "cleaned") -> int:
@@ -155,12 +159,22 @@ _CLEAN_EXAMPLES = _examples(
 @cli.command(epilog=_CLEAN_EXAMPLES)
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", default="articles.db", show_default=True,
-              help="Where results go, by suffix: .jsonl, .db/.sqlite, '-' (JSONL on stdout), else a folder of .md + .json.")
-@click.option("--url", help="Page URL to use for every input (rules and metadata); default: the page's canonical or og:url.")
+              help="Where results go, by suffix: .jsonl, .db/.sqlite, '-' (JSONL on stdout), else a folder "
+                   "of .md + .json. A re-run adds new sources and replaces re-cleaned ones.")
+@click.option("--url", help="Page URL to use for every input (rules and metadata); default: the page's canonical "
+                            "or og:url. Also the source of a page read from stdin.")
 @click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False),
               help="Extra rule file (TOML); repeatable. Applied after the shipped rules.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores",
               help="Worker processes.")
+@click.option("--max-bytes", default="10MB", show_default=True,
+              help="Largest page, counted after decompression; a larger one is a recorded failure.")
+@click.option("--page-timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              help="Seconds one page may take; a slower one is a recorded failure and its worker is "
+                   "replaced. 0: no limit.")
+@click.option("--max-memory", default="2GB", show_default=True,
+              help="Memory (address space) each worker may use; a page that needs more is a recorded "
+                   "failure. 0: no limit.")
 @click.option("--no-learn", is_flag=True,
               help="Do not learn site templates (blocks that recur on most pages of a site) from this "
                    "batch and from earlier runs into the same output.")
@@ -169,32 +183,59 @@ _CLEAN_EXAMPLES = _examples(
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @verbose_option
 def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[str, ...], jobs: int,
-          no_learn: bool, split_digest: bool, quiet: bool) -> None:
+          max_bytes: str, page_timeout: float, max_memory: str, no_learn: bool, split_digest: bool,
+          quiet: bool) -> None:
     """Clean saved pages, scraped text and newsletter e-mails into articles.
 
     INPUTS are .html, .htm, .html.gz or .txt files, .eml files, mbox files, Maildir folders,
-    folders (searched recursively for those), or '-' for stdin (an e-mail or an mbox is
-    recognised). Every input (every message of a mailbox) ends as one article or one recorded
-    failure with its reason; the summary goes to stderr. Exit code 1 when any input failed.
+    folders (searched recursively for those, symlinked folders included), or '-' for stdin (an
+    e-mail or an mbox is recognised). Every input (every message of a mailbox) ends as one
+    article or one recorded failure with its reason; the summary goes to stderr. Exit code 1
+    when any input failed, 130 when interrupted (what was done so far is kept).
     """
-    options = BatchOptions(clean=_clean_options(rules), url=url, jobs=jobs, learn_templates=not no_learn,
+    limits = {}
+    for flag, value in (("--max-bytes", max_bytes), ("--max-memory", max_memory)):
+        try:
+            limits[flag] = _size(value)
+        except click.BadParameter as exc:
+            _fail_usage(f"{flag}: {exc.message}")
+    if limits["--max-bytes"] <= 0:
+        _fail_usage("--max-bytes: must be more than 0")
+    clean_options = replace(_clean_options(rules), max_bytes=limits["--max-bytes"])
+    options = BatchOptions(clean=clean_options, url=url, jobs=jobs, learn_templates=not no_learn,
+                           page_timeout=page_timeout or None, max_memory=limits["--max-memory"] or None,
                            mail=MailOptions(split_digest=split_digest))
-    stdin_items = [Input("-", sys.stdin.buffer.read())] if "-" in inputs else []
-    paths = [i for i in inputs if i != "-"]
     try:
         store = open_store(output, stdout=sys.stdout, stderr=sys.stderr)
-    except (ScraperError, OSError) as exc:
-        _fail_usage(f"cannot open output {output}: {getattr(exc, 'reason', exc)}")
-    learner = TemplateLearner(options.templates) if options.learn_templates else None
+    except ScraperError as exc:
+        _fail_usage(exc.reason)
+    counts: Counter[str] = Counter()
+    interrupted = False
     try:
+        learner = TemplateLearner(options.templates) if options.learn_templates else None
         if learner is not None:
             learner.load(store)
+        stdin_items = [stdin_input(sys.stdin.buffer.read(), url)] if "-" in inputs else []
+        paths = [i for i in inputs if i != "-"]
         results = run_batch(find_inputs([*stdin_items, *paths]), options, learner)
-        counts = record(_progress(results, quiet, "page"), store)
+        try:
+            record(_progress(results, quiet, "page"), store, counts)
+        finally:
+            results.close()  # stops the worker processes at once when interrupted
         if learner is not None:
             learner.save(store)
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
-        store.close()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the output short
+        try:
+            store.close()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        click.echo(f"interrupted: what was done so far is saved in {output}", err=True)
+        summarise(counts)
+        sys.exit(130)
     sys.exit(summarise(counts))
 
 
@@ -386,8 +427,8 @@ def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host
         _fail_usage("-o - needs --state PATH (where the crawl remembers what is done)")
     try:
         store = open_store(output, stdout=sys.stdout, stderr=sys.stderr, append=True)
-    except (ScraperError, OSError) as exc:
-        _fail_usage(f"cannot open output {output}: {getattr(exc, 'reason', exc)}")
+    except ScraperError as exc:
+        _fail_usage(exc.reason)
     try:
         with Crawl(store, options, state_path) as job:
             _load(job, urls)

@@ -10,7 +10,8 @@
     │   ├── HTTPStatusError   a non-2xx status after retries
     │   └── TooLargeError     body above the byte cap
     ├── SkippedError          not a failure of ours: not HTML, disallowed by robots.txt
-    └── SecurityError         a URL or address refused by policy (retry will not help)
+    ├── SecurityError         a URL or address refused by policy (retry will not help)
+    └── OutputError           the output cannot be opened, locked or written
 
 Batch code catches `ScraperError` per item and records `reason`; anything else is a bug.
 """
@@ -76,6 +77,10 @@ class SkippedError(ScraperError):
 
 class SecurityError(ScraperError):
     """The URL or the address it resolves to is refused by policy (scheme, private address)."""
+
+
+class OutputError(ScraperError):
+    """The output cannot be opened, is locked by another run, or cannot be written."""
 
 
 # What batch code catches per item: our own failures, plus the stack and memory exhaustion a

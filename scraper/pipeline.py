@@ -1,7 +1,9 @@
 """Batches: find the inputs, clean each in worker processes, hand every result to a store.
 
-Every input ends as exactly one `Article` or one `Failure`; a bad input never stops the batch,
-and a worker that dies takes only its own items down (they are recorded as failures). A batch
+Every input ends as exactly one `Article` or one `Failure`; a bad input never stops the batch.
+Each page is held to limits: its size after decompression (`CleanOptions.max_bytes`), its time
+and its memory (`BatchOptions.page_timeout`, `max_memory`, enforced in worker processes, see
+`scraper.pagepool`); a page over a limit is a recorded failure. A batch
 runs in two passes when it learns site templates: the first fingerprints every page, the second
 cleans every page with its site's template, so the first pages of a site are cleaned as well as
 the last.
@@ -10,21 +12,21 @@ the last.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
-from .article import Article, Failure
+from .article import OUT_OF_MEMORY, Article, Failure
 from .clean import CleanOptions, clean_html, clean_text
 from .decode import decode_bytes
 from .errors import CONTAINED, InputError
 from .blocks import PagePrint, TemplateOptions, fingerprint_page
 from . import newsletters as mail
+from .pagepool import MEMORY_EXCEEDED, PageLimits, PagePool
 from .templates import TemplateLearner
 
 T = TypeVar("T")
@@ -45,15 +47,28 @@ class Input:
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """How a batch runs: cleaning options, page URL override, worker processes, site templates."""
+    """How a batch runs: cleaning options, page URL override, worker processes, site templates,
+    and the per-page limits of time (seconds) and memory (bytes per worker); None lifts a limit.
+    With both lifted and one job, pages are cleaned in this process."""
 
     clean: CleanOptions = field(default_factory=CleanOptions)
     url: str | None = None
     jobs: int = 1
-    window: int = 4  # in-flight items per worker: enough to keep workers busy, bounded memory
     learn_templates: bool = True
     templates: TemplateOptions = field(default_factory=TemplateOptions)
+    page_timeout: float | None = 30.0
+    max_memory: int | None = 2 << 30
     mail: mail.MailOptions = field(default_factory=mail.MailOptions)
+
+    @property
+    def limits(self) -> PageLimits:
+        return PageLimits(self.page_timeout, self.max_memory)
+
+
+def stdin_input(data: bytes, url: str | None = None) -> Input:
+    """Standard input as a batch item, with a source of its own: the page URL when given, else
+    `stdin:` and a hash of the content, so two piped pages never replace each other's record."""
+    return Input(url or f"stdin:{hashlib.sha256(data).hexdigest()[:16]}", data)
 
 
 def _cleanable(path: Path) -> bool:
@@ -71,15 +86,23 @@ def _messages(source: str, data: bytes | None = None) -> Iterator[Input]:
 
 def find_inputs(paths: Iterable[str | Input]) -> Iterator[Input]:
     """Expand folders recursively (cleanable suffixes only, sorted; a Maildir gives its
-    messages) and mbox files into their messages; other files are taken as given."""
+    messages) and mbox files into their messages; other files are taken as given.
+
+    Symlinked sub-folders are followed, each real folder once, so a link loop ends."""
     for given in paths:
         if isinstance(given, Input):  # stdin: sniffed for an mbox
             yield from _messages(given.source, given.data)
             continue
         path = Path(given)
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
+            seen: set[str] = set()
+            for root, dirs, files in os.walk(path, followlinks=True):
+                real = os.path.realpath(root)
+                if real in seen:
+                    dirs.clear()
+                    continue
+                seen.add(real)
+                dirs[:] = sorted(d for d in dirs if os.path.realpath(os.path.join(root, d)) not in seen)
                 if mail.is_maildir(Path(root)):
                     dirs[:] = []
                     yield from (Input(str(p)) for p in mail.maildir_files(Path(root)))
@@ -91,13 +114,21 @@ def find_inputs(paths: Iterable[str | Input]) -> Iterator[Input]:
             yield from _messages(given)
 
 
+def _megabytes(limit: int) -> str:
+    if limit >= 2**20:
+        return f"{limit / 2**20:.4g} MB"
+    return f"{limit / 2**10:.4g} KB" if limit >= 2**10 else f"{limit} bytes"
+
+
 def read_input(item: Input, limit: int) -> bytes:
     """The raw bytes of an input, gunzipped when the name ends in `.gz`; at most `limit` bytes."""
     if item.data is not None:
+        if len(item.data) > limit:
+            raise InputError(f"page larger than {_megabytes(limit)}")
         return item.data
     if item.span is not None:
         return mail.read_span(item.span, limit)
-    too_big = InputError(f"page larger than {limit // 2**20} MB")
+    too_big = InputError(f"page larger than {_megabytes(limit)} after decompression")
     path = Path(item.source)
     try:
         if path.stat().st_size > limit:
@@ -151,6 +182,14 @@ def clean_input(item: Input, options: BatchOptions) -> Article | Failure | tuple
         return Failure.of(item.source, exc, url=options.url)
 
 
+def _clean_in_worker(item: Input, options: BatchOptions) -> Article | Failure | tuple[Article, ...]:
+    """`clean_input` under a memory budget: running out of memory there means over the budget."""
+    result = clean_input(item, options)
+    if isinstance(result, Failure) and result.reason == OUT_OF_MEMORY and options.max_memory is not None:
+        return replace(result, reason=MEMORY_EXCEEDED)
+    return result
+
+
 def fingerprint_input(item: Input, options: BatchOptions) -> PagePrint | None:
     """Pass one of a learning batch: one HTML input's fingerprint; None for text inputs, pages
     of unknown site and bad inputs (pass two records those)."""
@@ -163,48 +202,23 @@ def fingerprint_input(item: Input, options: BatchOptions) -> PagePrint | None:
         return None
 
 
-def _crash_failure(item: Input, options: BatchOptions) -> Failure:
-    return Failure(item.source, "worker process crashed on this input", "InputError", options.url)
+def _failure(item: Input, options: BatchOptions, reason: str) -> Failure:
+    kind = "InputError" if reason == MEMORY_EXCEEDED else "ExtractionError"
+    return Failure(item.source, reason, kind, options.url)
 
 
-def _map(work: Callable[[Input, BatchOptions], T], tasks: Iterable[tuple[Input, BatchOptions]], jobs: int,
-         window: int, crashed_result: Callable[[Input, BatchOptions], T]) -> Iterator[tuple[Input, T]]:
-    """Run `work` on each task, in worker processes when `jobs > 1`; results come as they finish."""
-    if jobs <= 1:
-        for item, options in tasks:
-            yield item, work(item, options)
+def _map(work: Callable[[Input, BatchOptions], T], tasks: Iterable[tuple[Input, BatchOptions]],
+         options: BatchOptions, failed: Callable[[Input, BatchOptions, str], T]) -> Iterator[tuple[Input, T]]:
+    """Run `work` on each task in worker processes under the page limits (in this process when
+    there are no limits and one job); results come as they finish."""
+    if options.jobs <= 1 and options.page_timeout is None and options.max_memory is None:
+        for item, task_options in tasks:
+            yield item, work(item, task_options)
         return
-    iterator = iter(tasks)
-    retry: list[tuple[Input, BatchOptions]] = []
-    crashed: set[str] = set()
-    pending: dict[Future, tuple[Input, BatchOptions]] = {}
-    pool = ProcessPoolExecutor(max_workers=jobs)
-    try:
-        while True:
-            while len(pending) < jobs * window and (task := retry.pop() if retry else next(iterator, None)):
-                pending[pool.submit(work, *task)] = task
-            if not pending:
-                return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            if not any(isinstance(f.exception(), BrokenProcessPool) for f in done):
-                for future in done:
-                    yield pending.pop(future)[0], future.result()
-                continue
-            # A worker died (a C-level crash on a hostile page): every in-flight item went with
-            # it. Items seen in a crash before are the likely culprits; the rest get one retry.
-            for future, (item, options) in pending.items():
-                if future.done() and not isinstance(future.exception(), BrokenProcessPool):
-                    yield item, future.result()
-                elif item.source in crashed:
-                    yield item, crashed_result(item, options)
-                else:
-                    crashed.add(item.source)
-                    retry.append((item, options))
-            pending.clear()
-            pool.shutdown(cancel_futures=True)
-            pool = ProcessPoolExecutor(max_workers=jobs)
-    finally:
-        pool.shutdown(cancel_futures=True)
+    pool: PagePool = PagePool(options.jobs, options.limits)
+    for (item, task_options), result in pool.run(work, tasks, lambda task: task,
+                                                 lambda task, reason: failed(*task, reason)):
+        yield item, result
 
 
 def run_batch(items: Iterable[Input], options: BatchOptions,
@@ -221,23 +235,32 @@ def run_batch(items: Iterable[Input], options: BatchOptions,
         options = replace(options, templates=learner.options)
         tasks = ((item, options) for item in items)
         if len(items) >= options.templates.min_pages or learner.sites:
-            tasks = _with_templates(items, options, learner)
-    for _, result in _map(clean_input, tasks, options.jobs, options.window, _crash_failure):
+            doomed: dict[str, Failure] = {}
+            tasks = _with_templates(items, options, learner, doomed)
+            yield from doomed.values()
+    for _, result in _map(_clean_in_worker, tasks, options, _failure):
         yield from result if isinstance(result, tuple) else (result,)
 
 
-def _with_templates(items: list[Input], options: BatchOptions,
-                    learner: TemplateLearner) -> list[tuple[Input, BatchOptions]]:
+def _with_templates(items: list[Input], options: BatchOptions, learner: TemplateLearner,
+                    doomed: dict[str, Failure]) -> list[tuple[Input, BatchOptions]]:
     """Pass one: fingerprint every page into `learner`; then pair each item with options that
-    carry its own site's template only (small to send to workers, one rule book per site)."""
+    carry its own site's template only (small to send to workers, one rule book per site).
+    A page over its time or memory limit here goes into `doomed` rather than being tried twice."""
     sites: dict[str, str] = {}
     tasks = ((item, options) for item in items)
-    for item, page in _map(fingerprint_input, tasks, options.jobs, options.window, lambda item, options: None):
+
+    def failed(item: Input, options: BatchOptions, reason: str) -> None:
+        doomed[item.source] = _failure(item, options, reason)
+
+    for item, page in _map(fingerprint_input, tasks, options, failed):
         if page is not None:
             learner.add_print(page)
             sites[item.source] = page.site
     paired = []
     for item in items:
+        if item.source in doomed:
+            continue
         learned = learner.rule_file(sites.get(item.source))
         clean = options.clean if learned is None else replace(options.clean, learned=(*options.clean.learned, learned))
         paired.append((item, replace(options, clean=clean)))

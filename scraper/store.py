@@ -5,27 +5,25 @@
 other name is a folder with one `.md` and one `.json` per article. Learned site templates
 persist in the SQLite table `templates`, in `<name>.templates.json` beside a `.jsonl` output,
 and in `templates.json` inside a folder output.
+
+Every file output keeps what earlier runs wrote: a source written again replaces its old record
+(article or failure), new sources are added. A run holds the output's lock from open to close.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
-import os
-import re
 import sqlite3
-import time
 from pathlib import Path
-from dataclasses import dataclass
 from typing import IO, Protocol
 
 from .article import FIELDS, Article, Failure
-from .errors import InputError
-from .markdown import to_markdown
+from .errors import InputError, OutputError
+from .folder import FolderStore, safe_name  # noqa: F401  (re-exported)
+from .outfiles import Outcomes, OutputLock, compact, cut_torn_tail, json_line as _line, reason_of, utc_now as _now
+from .templatefile import SiteTemplate, TemplateFile, TemplateStore  # noqa: F401  (re-exported)
 
 _SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class Store(Protocol):
@@ -36,85 +34,50 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-@dataclass(frozen=True)
-class SiteTemplate:
-    """What persists of one site's template: the block counts to merge with, and the rules
-    they gave (TOML, for people to read)."""
-
-    site: str
-    counts: str  # JSON, see scraper.templates.SiteStats
-    rules: str
-    pages: int
-
-
-class TemplateStore(Protocol):
-    """Keeps learned site templates between runs."""
-
-    def load_templates(self) -> list[SiteTemplate]: ...
-    def save_templates(self, templates: list[SiteTemplate]) -> None: ...
-
-
-class TemplateFile:
-    """Site templates as one JSON file beside (or inside) a JSONL or folder output."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def _read(self) -> dict[str, dict]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            return {site: t for site, t in data.items() if {"counts", "rules", "pages"} <= set(t)}
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError, TypeError, AttributeError) as exc:
-            # Learned templates only help: a damaged file must not stop the batch.
-            logging.getLogger(__name__).warning("ignoring unreadable templates file %s: %s", self.path, exc)
-            return {}
-
-    def load_templates(self) -> list[SiteTemplate]:
-        return [SiteTemplate(site, json.dumps(t["counts"]), t["rules"], int(t["pages"]))
-                for site, t in self._read().items()]
-
-    def save_templates(self, templates: list[SiteTemplate]) -> None:
-        """Replace the given sites' entries and keep the others, as the SQLite table does."""
-        data = self._read()
-        data.update({t.site: {"pages": t.pages, "updated_at": _now(), "rules": t.rules, "counts": json.loads(t.counts)}
-                     for t in templates})
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def _line(data: dict) -> str:
-    return json.dumps(data, ensure_ascii=False) + "\n"
-
-
 class JsonlStore:
-    """Articles as JSON lines; failures as JSON lines in `<path>.failures.jsonl`."""
+    """Articles as JSON lines; failures as JSON lines in `<path>.failures.jsonl`.
 
-    def __init__(self, path: Path, append: bool = False) -> None:
-        mode = "a" if append else "w"
+    Lines are appended during the run; `close` keeps one record per source (the newest), so a
+    re-run adds new sources and replaces re-cleaned ones, as SQLite does. `append` is accepted
+    for older callers and changes nothing: earlier records are always kept."""
+
+    def __init__(self, path: Path, append: bool = True) -> None:
         self.path = path
         self.failures_path = path.with_suffix(".failures.jsonl")
-        self._out = path.open(mode, encoding="utf-8")
-        self._failures = self.failures_path.open(mode, encoding="utf-8")
+        self._lock = OutputLock(path.with_name(path.name + ".lock"), str(path))
+        try:
+            for file in (path, self.failures_path):
+                if file.is_dir():
+                    raise IsADirectoryError(21, "is a directory")
+                cut_torn_tail(file)
+            self._out = path.open("a", encoding="utf-8")
+            self._failures = self.failures_path.open("a", encoding="utf-8")
+        except BaseException:
+            self._lock.release()
+            raise
+        self._outcomes = Outcomes()
         self.templates = TemplateFile(path.with_suffix(".templates.json"))
 
     def add(self, article: Article) -> None:
         self._out.write(_line(article.to_dict()))
         self._out.flush()
+        self._outcomes.article[article.source or ""] = True
 
     def fail(self, failure: Failure) -> None:
         self._failures.write(_line({**failure.to_dict(), "at": _now()}))
         self._failures.flush()
+        self._outcomes.article[failure.source] = False
 
     def close(self) -> None:
-        self._out.close()
-        self._failures.close()
+        if self._out.closed:
+            return
+        try:
+            self._out.close()
+            self._failures.close()
+            compact(self.path, self._outcomes.not_article)
+            compact(self.failures_path, self._outcomes.not_failure)
+        finally:
+            self._lock.release()
 
     def load_templates(self) -> list[SiteTemplate]:
         return self.templates.load_templates()
@@ -168,9 +131,17 @@ class SqliteStore:
 
     def __init__(self, path: Path, commit_every: int = 200) -> None:
         self.path = path
-        self.db = sqlite3.connect(path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
+        self._lock = OutputLock(path.with_name(path.name + ".lock"), str(path))
+        try:
+            self.db = sqlite3.connect(path)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            self._lock.release()
+            raise OutputError(f"cannot open output {path}: {reason_of(exc)}") from exc
+        except BaseException:
+            self._lock.release()
+            raise
         self._pending = 0
         self._commit_every = commit_every
 
@@ -208,62 +179,31 @@ class SqliteStore:
         self.db.commit()
 
     def close(self) -> None:
-        self.db.commit()
-        self.db.close()
-
-
-def safe_name(article: Article) -> str:
-    """A file stem from the title or source that cannot leave the folder or collide."""
-    base = article.title or Path((article.source or article.url or "article").rstrip("/")).name
-    stem = _UNSAFE.sub("-", base).strip("-.")[:60] or "article"
-    digest = hashlib.sha256((article.source or article.url or article.content_hash).encode()).hexdigest()[:10]
-    return f"{stem}-{digest}"
-
-
-class FolderStore:
-    """One `<name>.md` (YAML front matter, title, text) and one `<name>.json` (all fields) per article."""
-
-    def __init__(self, path: Path, append: bool = False) -> None:
-        path.mkdir(parents=True, exist_ok=True)
-        self.path = path.resolve()
-        self._failures = (path / "failures.jsonl").open("a" if append else "w", encoding="utf-8")
-        self.templates = TemplateFile(path / "templates.json")
-
-    def add(self, article: Article) -> None:
-        stem = safe_name(article)
-        target = (self.path / f"{stem}.md").resolve()
-        if target.parent != self.path:
-            raise InputError(f"unsafe output name {stem!r}")  # unreachable by construction; kept as a guard
-        target.write_text(to_markdown(article), encoding="utf-8")
-        (self.path / f"{stem}.json").write_text(
-            json.dumps(article.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-
-    def fail(self, failure: Failure) -> None:
-        self._failures.write(_line({**failure.to_dict(), "at": _now()}))
-        self._failures.flush()
-
-    def close(self) -> None:
-        self._failures.close()
-
-    def load_templates(self) -> list[SiteTemplate]:
-        return self.templates.load_templates()
-
-    def save_templates(self, templates: list[SiteTemplate]) -> None:
-        self.templates.save_templates(templates)
+        try:
+            self.db.commit()
+            self.db.close()
+        finally:
+            self._lock.release()
 
 
 def open_store(output: str, stdout: IO[str] | None = None, stderr: IO[str] | None = None,
-               append: bool = False) -> Store:
-    """Pick the store from the output name: `-`, `.jsonl`, `.db`/`.sqlite`, else a folder."""
+               append: bool = True) -> Store:
+    """Pick the store from the output name: `-`, `.jsonl`, `.db`/`.sqlite`, else a folder.
+
+    Raises `OutputError` when the output cannot be opened or another run holds it. `append`
+    is accepted for older callers: every store keeps earlier records (see the module doc)."""
     if output == "-":
         if stdout is None:
             raise InputError("output '-' needs a stream")
         return StreamStore(stdout, stderr)
     path = Path(output)
-    if path.suffix == ".jsonl":
-        return JsonlStore(path, append=append)
-    if path.suffix in _SQLITE_SUFFIXES:
-        return SqliteStore(path)
-    if path.exists() and not path.is_dir():
-        raise InputError(f"output {output} exists and is not a folder, .jsonl or .db")
-    return FolderStore(path, append=append)
+    try:
+        if path.suffix == ".jsonl":
+            return JsonlStore(path)
+        if path.suffix in _SQLITE_SUFFIXES:
+            if path.is_dir():
+                raise IsADirectoryError(21, "is a directory")
+            return SqliteStore(path)
+        return FolderStore(path)
+    except OSError as exc:
+        raise OutputError(f"cannot open output {output}: {reason_of(exc)}") from exc
