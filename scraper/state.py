@@ -85,6 +85,26 @@ class Outcome(NamedTuple):
     fetched_at: str | None = None
 
 
+# Lock descriptors this process holds. An flock belongs to the open file description, which a
+# forked child shares: the lock is released only when every process has closed it, so cleaning
+# workers that outlive a killed crawl for a moment would keep the job "in use". A child closes
+# its copies as it is forked (closing, not unlocking: LOCK_UN would free the parent's lock too).
+_HELD_LOCKS: set[int] = set()
+
+
+def _close_inherited_locks() -> None:
+    for fd in _HELD_LOCKS:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_inherited_locks)
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -132,6 +152,7 @@ class CrawlState:
         except OSError as exc:
             os.close(fd)
             raise InputError(f"state {self.path} is in use by another crawl") from exc
+        _HELD_LOCKS.add(fd)
         return fd
 
     def close(self) -> None:
@@ -139,6 +160,7 @@ class CrawlState:
         self.db.commit()
         self.db.close()
         if self._lock is not None:
+            _HELD_LOCKS.discard(self._lock)
             os.close(self._lock)  # after SQLite's own descriptors are closed, never before
             self._lock = None
 

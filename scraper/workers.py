@@ -7,10 +7,10 @@ daemons: a crawl that is interrupted does not wait for a long Retry-After to pas
 processes run `clean_page`, which also fingerprints the page for site-template learning in the
 parent; they ignore Ctrl-C (the crawl handles it) and exit if the crawl is killed.
 
-Cleaning processes are started by a fork server, not forked from the crawl: a forked child
-would share the crawl's open files, among them the state database's lock (an flock belongs to
-the open file description, so it is held until every process sharing it has closed it), and
-a crawl killed with SIGKILL and run again at once would find its job "in use" by its orphans.
+Cleaning processes are forked from the crawl (quick to start, and a script that calls `crawl`
+needs no `if __name__ == "__main__"` guard, which a fork server or spawn would demand: they run
+the main script again in each worker). They do not keep the state database's lock: see
+`scraper.state`, whose lock a forked child closes at once.
 """
 
 from __future__ import annotations
@@ -122,11 +122,11 @@ def _die_with_parent() -> None:
 def _init_cleaner(rule_files: tuple[str, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     # A crawl killed with SIGKILL cannot tell its workers; they would wait forever. The kernel
-    # ends a worker when its parent (the fork server, which exits with the crawl) dies; the
-    # watchdog also sees the crawl itself go (its sentinel pipe closes), or the parent change.
+    # ends them with it (Linux); elsewhere, or if that failed, the watchdog sees the crawl's
+    # sentinel pipe close or this process change parent.
     _die_with_parent()
-    parent = os.getppid()
     crawl = multiprocessing.parent_process()
+    parent = crawl.pid if crawl is not None else os.getppid()  # already gone? then exit now
     sentinel = crawl.sentinel if crawl is not None else None
 
     def exit_with_parent() -> None:
@@ -142,21 +142,17 @@ def _init_cleaner(rule_files: tuple[str, ...]) -> None:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """A fork server where there is one (Linux, macOS), else spawn: never a plain fork, which
-    would hand the crawl's open files, locks and threads to the workers."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        # Workers fork from a server that has already imported the cleaning code.
-        context.set_forkserver_preload(["scraper.workers"])
-        return context
-    return multiprocessing.get_context("spawn")
+    """Fork where there is fork (also on Pythons whose default is another start method)."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
 
 
 def start_cleaners(jobs: int, rule_files: tuple[str, ...]) -> ProcessPoolExecutor:
-    """A pool of `jobs` cleaning processes, started now so the first pages do not wait."""
+    """A pool of `jobs` cleaning processes, started now (before any fetch thread exists)."""
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_init_cleaner,
                                initargs=(rule_files,))
-    pool.submit(int)
+    pool.submit(int)  # with fork, the first submit starts every worker
     return pool
 
 

@@ -80,10 +80,10 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def opened(pid: int, path: Path) -> bool:
-    """Whether process `pid` has `path` open."""
+def holds_flock(pid: int) -> bool:
+    """Whether a descriptor of process `pid` carries an flock (the state database's lock)."""
     try:
-        return any(os.readlink(fd) == str(path) for fd in Path(f"/proc/{pid}/fd").iterdir())
+        return any("FLOCK" in info.read_text() for info in Path(f"/proc/{pid}/fdinfo").iterdir())
     except OSError:
         return False
 
@@ -103,11 +103,10 @@ def test_a_crawl_killed_with_sigkill_resumes_at_once_and_its_workers_exit(tmp_pa
     wait_for(lambda: sum(recorded(output).values()) >= 5, proc, "5 results")
     workers = descendants(proc.pid)
     assert len(workers) >= 2  # the cleaning processes (and the server they fork from)
-    state = tmp_path / "out.jsonl.state.db"
-    assert not any(opened(p, state) for p in workers)  # nor its lock
+    assert holds_flock(proc.pid) and not any(holds_flock(p) for p in workers)
     os.kill(proc.pid, signal.SIGKILL)  # the crawl only: its workers must notice by themselves
     proc.wait()
-    with state.open("rb") as fh:  # free the moment the crawl is dead, whoever outlives it
+    with (tmp_path / "out.jsonl.state.db").open("rb") as fh:  # free the moment the crawl is dead, whoever outlives it
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     again = subprocess.Popen(command(urls, output), stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 5
