@@ -45,6 +45,9 @@ class Article:
     encoding: str | None = None
     removed: tuple[Removal, ...] = ()
     reverted: tuple[str, ...] = ()
+    # Why this record may be poor ("body much shorter than the page text", "full extraction
+    # used", ...): a pipeline can filter low-confidence records on it.
+    warnings: tuple[str, ...] = ()
     word_count: int = field(init=False)
     content_hash: str = field(init=False)
 
@@ -58,12 +61,14 @@ class Article:
         data = asdict(self)
         data["removed"] = [asdict(r) for r in self.removed]
         data["reverted"] = list(self.reverted)
+        data["warnings"] = list(self.warnings)
         return data
 
 
 FIELDS: tuple[str, ...] = (
     "url", "canonical_url", "title", "author", "date", "sitename", "description", "language",
     "text", "word_count", "content_hash", "source", "encoding", "removed", "reverted",
+    "warnings",
 )
 
 
