@@ -6,7 +6,7 @@ or raise a `ScraperError` subclass that says why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,6 +43,9 @@ class CleanOptions:
     extract: ExtractOptions = field(default_factory=ExtractOptions)
     safety: PruneOptions = field(default_factory=PruneOptions)
     never_lose: GuardOptions = field(default_factory=GuardOptions)
+    # Rule names to leave out (`scraper eval --folds` measures pages without the rules that
+    # only their own domains support).
+    disabled_rules: frozenset[str] = frozenset()
 
 
 DEFAULT_OPTIONS = CleanOptions()
@@ -53,11 +56,20 @@ def _files_rulebook(rule_files: tuple[str, ...]) -> RuleBook:
     return RuleBook.default(Path(p) for p in rule_files)
 
 
+def _without(files: tuple[RuleFile, ...], names: frozenset[str]) -> list[RuleFile]:
+    return [replace(f, html=tuple(r for r in f.html if r.name not in names),
+                    text=tuple(r for r in f.text if r.name not in names)) for f in files]
+
+
 # Larger than the files cache: a batch hands each page the template of its own site.
 @lru_cache(maxsize=256)
-def rulebook(rule_files: tuple[str, ...], learned: tuple[RuleFile, ...] = ()) -> RuleBook:
-    """Shipped rules plus the given files and learned templates, loaded and compiled once per process."""
+def rulebook(rule_files: tuple[str, ...], learned: tuple[RuleFile, ...] = (),
+             disabled: frozenset[str] = frozenset()) -> RuleBook:
+    """Shipped rules plus the given files and learned templates, without the `disabled` rule
+    names; loaded and compiled once per process."""
     base = _files_rulebook(rule_files)
+    if disabled:
+        return RuleBook(_without((*base.files, *learned), disabled))
     return RuleBook([*base.files, *learned]) if learned else base
 
 
@@ -147,7 +159,7 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
     # Metadata first: bylines and dates often sit in blocks that the promo rules remove.
     meta = extract_metadata(root, url)
     page_url_ = url or meta.canonical_url
-    rules = rulebook(options.rule_files, options.learned).for_url(page_url_)
+    rules = rulebook(options.rule_files, options.learned, options.disabled_rules).for_url(page_url_)
     page_chars = paragraph_chars(root)
     warnings: list[str] = []
     try:
@@ -189,7 +201,7 @@ def clean_text(text: str, url: str | None = None, *, options: CleanOptions | Non
     removed: tuple[Removal, ...] = ()
     reverted: tuple[str, ...] = ()
     if options.filters:
-        rules = rulebook(options.rule_files, options.learned).for_text(text, url)
+        rules = rulebook(options.rule_files, options.learned, options.disabled_rules).for_text(text, url)
         result = filter_lines(lines, rules)
         lines, removed, reverted = list(result.lines), result.removed, result.reverted
     paragraphs = [line.strip() for line in lines if line.strip()]

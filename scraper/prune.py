@@ -259,7 +259,8 @@ def _standfirst(root: HtmlElement, description: str | None) -> list[tuple[HtmlEl
 
 _SECTION_HEADING = etree.XPath("self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or "
                                 "(count(*) <= 3 and (h2 or h3 or h4 or h5 or h6) and string-length() < 120)")
-# A section that keeps this much non-link text after the removal still needs its heading.
+# A section that keeps this much non-link text after the removal still needs its heading; a
+# removal smaller than this is no section of its own.
 _SECTION_TEXT = 80
 
 
@@ -281,8 +282,9 @@ def _orphaned_heading(el: HtmlElement, planned: set[int]) -> HtmlElement | None:
         if parent.tag in _PROTECTED or len(parent.text_content()) > len(el.text_content()) + 3:
             return None
         el = parent
-    if prev is None or id(prev) in planned or el.tag not in _BLOCKS or not _SECTION_HEADING(prev):
-        return None
+    if (prev is None or id(prev) in planned or el.tag not in _BLOCKS
+            or len(el.text_content()) < _SECTION_TEXT or not _SECTION_HEADING(prev)):
+        return None  # a small control ("6 min", a button) under a card's heading is no section
     if (parent := el.getparent()) is not None and _SECTION_HEADING(parent):
         return None  # a part of the heading itself (its "[edit]" link)
     for sib in el.itersiblings():
