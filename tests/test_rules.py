@@ -40,11 +40,11 @@ def test_missing_rule_file():
 def test_site_rules_apply_to_subdomains_only_of_their_domain():
     book = RuleBook.default()
     names = lambda url: {name for name, _ in ((r.name, s) for r, s in book.for_url(url).selectors)}
-    assert "theweek-newsletter-slice" in names("https://theweek.com/politics/x")
-    assert "theweek-newsletter-slice" in names("https://www.theweek.co.uk/news/x")
-    assert "theweek-newsletter-slice" in names("https://uk.theweek.com/x")
-    assert "theweek-newsletter-slice" not in names("https://nottheweek.com/x")
-    assert "theweek-newsletter-slice" not in names(None)
+    assert "theweek-related-slices" in names("https://theweek.com/politics/x")
+    assert "theweek-related-slices" in names("https://www.theweek.co.uk/news/x")
+    assert "theweek-related-slices" in names("https://uk.theweek.com/x")
+    assert "theweek-related-slices" not in names("https://nottheweek.com/x")
+    assert "theweek-related-slices" not in names(None)
 
 
 def test_text_markers_select_site_rules_for_text_without_url():
