@@ -54,11 +54,15 @@ def _clean_fields(record: object) -> None:
 
 @dataclass(frozen=True)
 class Removal:
-    """One block taken out of the page and the rule that took it; `text` is shortened."""
+    """One block taken out of the page and the rule that took it; `text` is shortened, `words`
+    counts the whole block. `whole` keeps the whole text in memory for evaluation (per-rule
+    reports) and is never written out."""
 
     rule: str
     text: str
     stage: str = "html"
+    words: int = 0
+    whole: str = field(default="", repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _clean_fields(self)
@@ -67,9 +71,11 @@ class Removal:
     def of(cls, rule: str, text: str, stage: str = "html") -> Removal:
         """Build a removal with whitespace collapsed and the text cut to a readable length."""
         text = " ".join(text.split())
-        if len(text) > _SHORTEN:
-            text = text[: _SHORTEN - 1].rstrip() + "…"
-        return cls(rule=rule, text=text, stage=stage)
+        short = text if len(text) <= _SHORTEN else text[: _SHORTEN - 1].rstrip() + "…"
+        return cls(rule=rule, text=short, stage=stage, words=len(_WORD.findall(text)), whole=text)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "text": self.text, "stage": self.stage, "words": self.words}
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,9 @@ class Article:
     id: str | None = None
     list_id: str | None = None
     list_unsubscribe: str | None = None
+    # Why this record may be poor ("body much shorter than the page text", "full extraction
+    # used", ...): a pipeline can filter low-confidence records on it.
+    warnings: tuple[str, ...] = ()
     word_count: int = field(init=False)
     content_hash: str = field(init=False)
 
@@ -106,14 +115,16 @@ class Article:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict; `removed` becomes a list of `{rule, text, stage}` objects."""
         data = asdict(self)
-        data["removed"] = [asdict(r) for r in self.removed]
+        data["removed"] = [r.to_dict() for r in self.removed]
         data["reverted"] = list(self.reverted)
+        data["warnings"] = list(self.warnings)
         return data
 
 
 FIELDS: tuple[str, ...] = (
     "url", "canonical_url", "title", "author", "date", "sitename", "description", "language",
     "text", "word_count", "content_hash", "source", "encoding", "removed", "reverted",
+    "warnings",
 )
 
 

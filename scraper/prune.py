@@ -66,8 +66,12 @@ class PruneOptions:
 
 @dataclass(frozen=True)
 class PruneResult:
+    """What went (`removed`, and the whole normalised text of each in `taken`, for the
+    never-lose guard) and what the safety net refused."""
+
     removed: tuple[Removal, ...]
     reverted: tuple[str, ...]
+    taken: tuple[str, ...] = ()
 
 
 def text_length(el: HtmlElement) -> int:
@@ -172,6 +176,8 @@ def _candidates(root: HtmlElement, rules: RuleSet, budget: RuleBudget) -> list[t
     if rules.has_attr_rules:
         for value in _ATTR_VALUES(root):
             if (name := budget.run(rules.attr_rule, value)) and (el := value.getparent()).tag not in _PROTECTED:
+                if value.attrname == "id" and _text_slug(el, value):
+                    continue
                 found.append((el, name))
     if rules.has_heading_rules:
         texts = set(_SHORT_TEXTS(root))  # plain strings: no element proxies for the many misses
@@ -192,6 +198,25 @@ def _candidates(root: HtmlElement, rules: RuleSet, budget: RuleBudget) -> list[t
                 el = up
             found.extend((block_el, name) for block_el in _heading_block(el))
     return found
+
+
+_SLUG_GAP = re.compile(r"[\W_]+")
+_ALL_HEADINGS = frozenset({"h1", *_HEADING_TAGS})
+# A slug this long is a sentence, not a label a developer would give a promo box.
+_SLUG_MIN_WORDS = 5
+
+
+def _text_slug(el: HtmlElement, value: str) -> bool:
+    """Whether an id was generated from the element's text, as CMSs do for headings
+    ("we-want-every-engineer-to-know-more-about…"): it names the text, not what the block is, so
+    class/id patterns must not read it (a closing quote was taken for a "more-about" box)."""
+    if el.tag in _ALL_HEADINGS:
+        return True
+    slug = [w for w in _SLUG_GAP.split(value.lower()) if w]
+    if len(slug) < _SLUG_MIN_WORDS:
+        return False
+    text = [w for w in _SLUG_GAP.split(el.text_content()[:400].lower()) if w]
+    return text[:len(slug)] == slug
 
 
 def _outermost(found: list[tuple[HtmlElement, str]]) -> list[tuple[HtmlElement, str]]:
@@ -231,10 +256,51 @@ def _standfirst(root: HtmlElement, description: str | None) -> list[tuple[HtmlEl
     return []
 
 
+_SECTION_HEADING = etree.XPath("self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or "
+                                "(count(*) <= 3 and (h2 or h3 or h4 or h5 or h6) and string-length() < 120)")
+# A section that keeps this much non-link text after the removal still needs its heading; a
+# removal smaller than this is no section of its own.
+_SECTION_TEXT = 80
+
+
+def _element_before(el: HtmlElement) -> HtmlElement | None:
+    prev = el.getprevious()
+    while prev is not None and not isinstance(prev.tag, str):
+        prev = prev.getprevious()
+    return prev
+
+
+def _orphaned_heading(el: HtmlElement, planned: set[int]) -> HtmlElement | None:
+    """The heading whose whole section `el` is ("References" over a list of references), which
+    would be left behind alone; wrappers that hold nothing but `el` count as `el`."""
+    for _ in range(3):
+        prev = _element_before(el)
+        if prev is not None or el.getparent() is None:
+            break
+        parent = el.getparent()
+        if parent.tag in _PROTECTED or len(parent.text_content()) > len(el.text_content()) + 3:
+            return None
+        el = parent
+    if (prev is None or id(prev) in planned or el.tag not in _BLOCKS
+            or len(el.text_content()) < _SECTION_TEXT or not _SECTION_HEADING(prev)):
+        return None  # a small control ("6 min", a button) under a card's heading is no section
+    if (parent := el.getparent()) is not None and _SECTION_HEADING(parent):
+        return None  # a part of the heading itself (its "[edit]" link)
+    for sib in el.itersiblings():
+        if not isinstance(sib.tag, str) or id(sib) in planned:
+            continue
+        if _SECTION_HEADING(sib):
+            break
+        if _own_text(sib) > _SECTION_TEXT:
+            return None
+    return prev
+
+
 def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOptions(),
-          description: str | None = None) -> PruneResult:
+          description: str | None = None, spare: frozenset[str] = frozenset()) -> PruneResult:
     """Remove promo blocks (and the standfirst repeating `description`) from `root` in place;
-    report what went and what was refused (and any user rule skipped for running out of time)."""
+    report what went and what was refused (and any user rule skipped for running out of time).
+    Blocks whose normalised text is in `spare` stay: the never-lose guard found the article in them."""
     strip_invisible(root)
     budget = RuleBudget()
     found = _candidates(root, rules, budget) + _standfirst(root, description)
@@ -251,7 +317,10 @@ def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOption
         outer = _outermost(found)
         for el, name in outer:
             size = text_length(el)
-            if guarded and size > options.max_element_share * total:
+            if spare and normalise_text(el.text_content()) in spare:
+                reverted.append(f"{name}: took article text that the unpruned page keeps; undone")
+                refused.add(id(el))
+            elif guarded and size > options.max_element_share * total:
                 reverted.append(f"{name}: would remove {size / total:.0%} of the page text")
                 refused.add(id(el))
             elif el.xpath(_PROSE_TEST):
@@ -270,8 +339,15 @@ def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOption
     removed_share = sum(size for _, name, size in planned if name not in exact) / total
     if guarded and removed_share > options.max_total_share:
         return PruneResult((), (*reverted, f"html rules: would remove {removed_share:.0%} of the page text"))
-    removals = []
+    chosen = {id(el) for el, _, _ in planned}
+    for el, name, _ in list(planned):
+        if (heading := _orphaned_heading(el, chosen)) is not None:
+            planned.append((heading, name, 0))
+            chosen.add(id(heading))
+    removals, taken = [], []
     for el, name, _ in planned:
-        removals.append(Removal.of(name, el.text_content()))
+        text = el.text_content()
+        removals.append(Removal.of(name, text))
+        taken.append(normalise_text(text))
         el.drop_tree()
-    return PruneResult(tuple(removals), tuple(reverted))
+    return PruneResult(tuple(removals), tuple(reverted), tuple(taken))

@@ -28,11 +28,13 @@ def test_every_string_field_of_an_article_is_encodable() -> None:
     article = Article(text=HOSTILE, url=HOSTILE, canonical_url=HOSTILE, title=HOSTILE,
                       author=HOSTILE, date=HOSTILE, sitename=HOSTILE, description=HOSTILE,
                       language=HOSTILE, source=HOSTILE, encoding=HOSTILE,
-                      removed=(Removal(HOSTILE, HOSTILE, HOSTILE),), reverted=(HOSTILE,))
+                      removed=(Removal(HOSTILE, HOSTILE, HOSTILE),), reverted=(HOSTILE,),
+                      warnings=(HOSTILE,), id=HOSTILE, list_id=HOSTILE, list_unsubscribe=HOSTILE)
     data = written(article)
     strings = [v for v in data.values() if isinstance(v, str)]
-    strings += list(data["removed"][0].values()) + data["reverted"]
-    assert len(strings) == 16
+    strings += [v for v in data["removed"][0].values() if isinstance(v, str)]
+    strings += data["reverted"] + data["warnings"]
+    assert len(strings) == 20
     assert set(strings) - {article.content_hash} == {encodable(HOSTILE)}
     plain = Article(text=encodable(HOSTILE))
     assert (article.word_count, article.content_hash) == (plain.word_count, plain.content_hash)
