@@ -169,3 +169,22 @@ def test_a_long_removed_box_is_matched_line_by_line_and_counted_in_full(tmp_path
     assert [b.text[:22] for b in taken] == ["Our members keep this ", "Join them today from t"]
     assert sum(b.words for b in taken) == 42 and not any(b.shortened for b in taken)
     assert not [b for b in view.blocks if b.state == "lost"]
+
+
+def test_a_real_crawl_is_reviewed_from_its_saved_pages_without_refetching(tmp_path):
+    from faultserver import FaultServer
+    with FaultServer() as server:
+        server.add_page("/story", article_page(extra_body=PROMO))
+        urls = tmp_path / "urls.txt"
+        urls.write_text(server.url("/story") + "\n")
+        crawled = invoke("crawl", str(urls), "-o", str(tmp_path / "out.db"), "--save-html", str(tmp_path / "raw"),
+                         "--allow-private", "--ignore-robots", "--delay", "0", "-j", "1", "-q")
+        assert crawled.exit_code == 0, crawled.stderr
+        fetched = len(server.log)
+        result = invoke("review", str(tmp_path / "out.db"), "-o", str(tmp_path / "review"),
+                        "--html", str(tmp_path / "raw"), "-j", "1")
+        assert result.exit_code == 0, result.stderr
+        assert len(server.log) == fetched
+    html = _pages(tmp_path / "review")[0]
+    assert 'data-rule="newsletter-heading"' in html
+    assert "position is not known" not in html and 'id="tf-toggle" disabled' not in html

@@ -164,3 +164,26 @@ def test_copy_buttons_hold_rule_file_snippets(report: Path, watched: Watched) ->
     leak = kept.locator("button.copy").get_attribute("data-snippet")
     assert "[[html]]" in leak and 'exact = "For most of last year' in leak
     _clean_run(watched)
+
+
+def test_a_large_index_shows_pages_of_rows(tmp_path: Path, watched: Watched) -> None:
+    import json
+    records = tmp_path / "many.jsonl"
+    with records.open("w", encoding="utf-8") as fh:
+        for i in range(520):
+            removed = [{"rule": "jump-link", "text": "Skip to content", "stage": "html"}] if i % 2 else []
+            fh.write(json.dumps({"source": f"gone/{i}.html", "url": f"https://s{i % 3}.example/{i}",
+                                 "title": f"Story {i}", "text": "Words of the story. " * 60,
+                                 "word_count": 240, "removed": removed, "reverted": []}) + "\n")
+    write_review([str(records)], tmp_path / "review")
+    page = watched.page
+    page.goto((tmp_path / "review" / "index.html").as_uri())
+    assert page.locator("#shown").inner_text() == "520 pages (1–500 shown)"
+    assert page.locator("#pages tbody tr:visible").count() == 500
+    page.click("#next-rows")
+    assert page.locator("#pages tbody tr:visible").count() == 20
+    assert page.locator("#shown").inner_text() == "520 pages (501–520 shown)"
+    page.select_option("#rule-filter", "jump-link")
+    assert page.locator("#shown").inner_text() == "260 pages"
+    assert not page.locator("#next-rows").is_visible()
+    _clean_run(watched)

@@ -21,6 +21,7 @@ CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'none';
        "connect-src 'none'; frame-src 'none'; form-action 'none'; base-uri 'none'")
 STAGES = {"html": "HTML rule", "text": "text filter", "template": "learned template",
           "builtin": "built-in heuristic", "extraction": "extraction"}
+PAGE_ROWS = 500  # rows of the pages table on screen at once; review.js pages through the rest
 _META_LABELS = (("author", "Author"), ("date", "Date"), ("sitename", "Site name"), ("language", "Language"),
                 ("url", "URL"), ("source", "Source"), ("word_count", "Words kept"))
 
@@ -192,7 +193,7 @@ def index_html(summaries: list[dict[str, Any]], rules: dict[str, RuleInfo], titl
         f'<td class="num">{st["pages"]}</td><td class="num">{st["failed"]}</td><td class="num">{st["risky"]}</td>'
         f'<td class="num">{st["kept"]}</td><td class="num">{st["removed"]}</td></tr>'
         for site, st in sorted(sites.items(), key=lambda kv: (-kv[1]["pages"], kv[0]))]
-    page_rows = [_page_row(s) for s in pages]
+    page_rows = [_page_row(s, hidden=i >= PAGE_ROWS) for i, s in enumerate(pages)]
     rule_opts = "".join(f'<option value="{e(r)}">{e(r)}</option>' for r in sorted(rule_count))
     site_opts = "".join(f'<option value="{e(s)}">{e(s or "(no site)")}</option>' for s in sorted(sites))
     return (_head(title, "") + '<body class="index-view">'
@@ -207,17 +208,20 @@ def index_html(summaries: list[dict[str, Any]], rules: dict[str, RuleInfo], titl
             '<section><h2>Pages by risk</h2><form class="filters" id="filters">'
             f'<label>Rule <select id="rule-filter"><option value="">any</option>{rule_opts}</select></label>'
             f'<label>Site <select id="site-filter"><option value="">any</option>{site_opts}</select></label>'
-            f'<span id="shown" role="status">{len(pages)} pages</span></form>'
+            f'<span id="shown" role="status">{len(pages)} pages</span>'
+            '<button type="button" id="prev-rows" hidden>← previous</button>'
+            f'<button type="button" id="next-rows"{"" if len(pages) > PAGE_ROWS else " hidden"}>next →</button></form>'
             '<table id="pages"><thead><tr><th>Risk</th><th>Page</th><th>Site</th><th>Words</th>'
             '<th>Removed</th><th>Rules fired</th><th>Why at risk</th></tr></thead><tbody>'
             + "\n".join(page_rows) + '</tbody></table></section></body></html>\n')
 
 
-def _page_row(s: dict[str, Any]) -> str:
+def _page_row(s: dict[str, Any], hidden: bool = False) -> str:
     rules = " ".join(sorted(s["rules"]))
     label = s["title"] or s["source"]
     link = (f'<a class="page-link" href="{e(s["file"])}">{e(label)}</a>' if s["file"] else e(label))
-    return (f'<tr data-site="{e(s["site"])}" data-rules=" {e(rules)} " class="{"failed" if s["failure"] else ""}">'
+    return (f'<tr data-site="{e(s["site"])}" data-rules=" {e(rules)} " class="{"failed" if s["failure"] else ""}"'
+            f'{" hidden" if hidden else ""}>'
             f'<td class="num">{s["risk"]}</td><td>{link}<div class="source">{e(s["source"])}</div></td>'
             f'<td>{e(s["site"])}</td><td class="num">{s["words"]}</td><td class="num">{s["removed_words"]}</td>'
             f'<td class="rules">{e(", ".join(f"{r} ×{n}" for r, n in sorted(s["rules"].items())))}</td>'
