@@ -411,7 +411,7 @@ def rules_learn(inputs: tuple[str, ...], site: str | None, output: str) -> None:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", default="review", show_default=True,
               help="Folder for the report (index.html + one file per page); an earlier review there is replaced.")
-@click.option("--html", "saved_html", type=click.Path(file_okay=False, exists=True),
+@click.option("--saved-html", "saved_html", type=click.Path(file_okay=False, exists=True),
               help="Folder of raw pages kept by `crawl --save-html`, for the reading order and the "
                    "trafilatura-alone view of crawled pages (nothing is ever refetched).")
 @click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False),

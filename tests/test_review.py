@@ -182,9 +182,21 @@ def test_a_real_crawl_is_reviewed_from_its_saved_pages_without_refetching(tmp_pa
         assert crawled.exit_code == 0, crawled.stderr
         fetched = len(server.log)
         result = invoke("review", str(tmp_path / "out.db"), "-o", str(tmp_path / "review"),
-                        "--html", str(tmp_path / "raw"), "-j", "1")
+                        "--saved-html", str(tmp_path / "raw"), "-j", "1")
         assert result.exit_code == 0, result.stderr
         assert len(server.log) == fetched
     html = _pages(tmp_path / "review")[0]
     assert 'data-rule="newsletter-heading"' in html
     assert "position is not known" not in html and 'id="tf-toggle" disabled' not in html
+
+
+def test_each_rule_is_described_by_its_file_and_its_own_evidence_comment():
+    from scraper.review.provenance import describe, rule_index
+    rules = rule_index()
+    box = rules["newsletter-box"]
+    assert (box.kind, box.file, box.selector) == ("html", "generic/newsletter.toml", "attr")
+    assert box.evidence.startswith('Not "newsletter-post"')  # the comment inside its table
+    signup = rules["newsletter-signup-line"]
+    assert signup.kind == "text" and "Evidence: seed 000 (The Week)" in signup.evidence  # the file's header
+    assert describe("template-text-3", rules).kind == "template"
+    assert rules["edge-crumb"].kind == "builtin"

@@ -63,6 +63,12 @@ def test_index_leads_to_a_page_whose_removed_blocks_carry_their_rule(report: Pat
     assert "jump-link" in tip.inner_text()
     assert ".toml" in tip.locator(".rule-file").inner_text()
     assert "took 3 words" in tip.inner_text()
+    # Keyboard users get the same by focusing the block.
+    page.mouse.move(0, 0)
+    small_print = page.locator(".block.removed[data-rule='affiliate-small-print']").first
+    small_print.focus()
+    assert small_print.locator(".tip").is_visible() and not tip.is_visible()
+    assert "generic/" in small_print.locator(".rule-file").inner_text()
     assert page.locator(".block.kept").first.inner_text().startswith("For most of last year")
     _clean_run(watched)
 

@@ -123,7 +123,7 @@ class SavedPages:
                 except InputError as exc:
                     return None, f"saved page unreadable: {exc.reason}"
         if "://" in source:
-            return None, ("raw page not saved (crawl with --save-html DIR, then review with --html DIR); "
+            return None, ("raw page not saved (crawl with --save-html DIR, then review with --saved-html DIR); "
                           "nothing was refetched")
         for candidate in (Path(source), base / source):
             if candidate.is_file():
