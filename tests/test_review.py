@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -200,3 +199,27 @@ def test_each_rule_is_described_by_its_file_and_its_own_evidence_comment():
     assert signup.kind == "text" and "Evidence: seed 000 (The Week)" in signup.evidence  # the file's header
     assert describe("template-text-3", rules).kind == "template"
     assert rules["edge-crumb"].kind == "builtin"
+
+
+def test_refused_removals_are_shown_with_their_reason_and_raise_the_risk(tmp_path):
+    page = _page(tmp_path / "in")
+    rules = tmp_path / "greedy.toml"
+    rules.write_text('[[html]]\nname = "greedy"\ncss = "div.article-body"\n', encoding="utf-8")
+    out = tmp_path / "review"
+    assert invoke("review", str(page), "-o", str(out), "--rules", str(rules), "-j", "1").exit_code == 0
+    html = _pages(out)[0]
+    refused = re.search(r'<ul class="reverted-list">(.*?)</ul>', html).group(1)
+    assert "greedy: would remove" in refused and str(rules) in refused
+    assert "safety net refused 1 removal(s)" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_damaged_record_is_one_failure_not_the_end_of_the_review(tmp_path):
+    good = {"source": "a.html", "url": URL, "title": "Fine", "text": "Kept words here.", "word_count": 3,
+            "removed": [{"rule": "jump-link", "text": "Skip", "stage": "html"}], "reverted": []}
+    records = tmp_path / "out.jsonl"
+    records.write_text("\n".join([json.dumps(good), "{not json", json.dumps({**good, "source": "b.html", "removed": "x"}),
+                                  json.dumps({**good, "source": "c.html", "text": 7}), "[1, 2]"]) + "\n")
+    result = write_review([str(records)], tmp_path / "review")
+    assert (result.pages, result.failed) == (4, 3)
+    index = (tmp_path / "review" / "index.html").read_text(encoding="utf-8")
+    assert "unreadable record line" in index and index.count("damaged record") == 2
