@@ -438,6 +438,8 @@ def review_command(inputs: tuple[str, ...], output: str, saved_html: str | None,
         result = write_review(inputs, output, options)
     except ScraperError as exc:
         _fail_usage(exc.reason)
+    if result.pages == 0:
+        _fail_usage("nothing to review: give .db/.jsonl outputs of clean or crawl, pages, or folders of pages")
     click.echo(f"{result.pages} pages ({result.failed} failed) reviewed in {result.seconds:.1f} s: "
                f"{result.index.resolve().as_uri()}", err=True)
 

@@ -223,3 +223,9 @@ def test_a_damaged_record_is_one_failure_not_the_end_of_the_review(tmp_path):
     assert (result.pages, result.failed) == (4, 3)
     index = (tmp_path / "review" / "index.html").read_text(encoding="utf-8")
     assert "unreadable record line" in index and index.count("damaged record") == 2
+
+
+def test_nothing_to_review_is_a_usage_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = invoke("review", str(tmp_path / "empty"), "-o", str(tmp_path / "review"))
+    assert result.exit_code == 2 and "nothing to review" in result.stderr

@@ -193,3 +193,20 @@ def test_a_large_index_shows_pages_of_rows(tmp_path: Path, watched: Watched) -> 
     assert page.locator("#shown").inner_text() == "260 pages"
     assert not page.locator("#next-rows").is_visible()
     _clean_run(watched)
+
+
+def test_the_one_page_form_works_alone(tmp_path: Path, watched: Watched) -> None:
+    from click.testing import CliRunner
+    from scraper.cli import cli
+    target = tmp_path / "one.html"
+    result = CliRunner().invoke(cli, ["show", str(FIXTURES / SOURDOUGH), "--html", str(target)])
+    assert result.exit_code == 0, result.output
+    page = watched.page
+    page.goto(target.as_uri())
+    jump = page.locator(".block.removed[data-rule='jump-link']").first
+    jump.hover()
+    assert "jump-link" in jump.locator(".tip").inner_text()
+    page.check("#tf-toggle")
+    assert not jump.is_visible()
+    assert watched.requests == [target.as_uri()]
+    _clean_run(watched)
