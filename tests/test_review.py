@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pages import article_page
+from pages import PARAGRAPHS as PARAGRAPHS_TEXT, article_page
 from scraper.cli import cli
 from scraper.errors import InputError
 from scraper.review import ReviewOptions, write_review
@@ -229,3 +229,57 @@ def test_nothing_to_review_is_a_usage_error(tmp_path):
     (tmp_path / "empty").mkdir()
     result = invoke("review", str(tmp_path / "empty"), "-o", str(tmp_path / "review"))
     assert result.exit_code == 2 and "nothing to review" in result.stderr
+
+
+def test_the_rule_for_a_leaked_line_of_a_text_input_is_a_text_rule_that_removes_it(tmp_path):
+    import html as html_lib
+    import tomllib
+    from scraper.clean import CleanOptions, clean_text
+    text = tmp_path / "in" / "story.txt"
+    text.parent.mkdir()
+    leak = "Tide tables (PDF) *updated* weekly at [harbourtides.example] for boat owners"
+    text.write_text("Harbour wall to be rebuilt\n" + "\n".join(PARAGRAPHS_TEXT) + f"\n{leak}\n", encoding="utf-8")
+    out = tmp_path / "review"
+    write_review([str(text)], out)
+    snippets = [html_lib.unescape(m) for m in re.findall(r'class="copy leak" data-snippet="([^"]*)"', _pages(out)[0])]
+    snippet = next(s for s in snippets if "Tide tables" in s)
+    assert snippet.startswith("[[text]]")
+    rules = tmp_path / "leak.toml"
+    rules.write_text(snippet, encoding="utf-8")
+    tomllib.loads(snippet)
+    cleaned = clean_text(text.read_text(encoding="utf-8"), options=CleanOptions(rule_files=(str(rules),)))
+    assert "Tide tables" not in cleaned.text and "harbour" in cleaned.text
+
+
+def test_the_rule_copied_from_a_leaked_block_removes_it(tmp_path):
+    import html as html_lib
+    from scraper.clean import CleanOptions, clean_html
+    page = tmp_path / "in" / "p.html"
+    page.parent.mkdir()
+    page.write_text(article_page(extra_body='<div class="tip-jar"><p>Buy the harbour reporters a coffee '
+                                            'and keep them warm on the quay this winter.</p></div>'), encoding="utf-8")
+    out = tmp_path / "review"
+    write_review([str(page)], out)
+    snippets = [html_lib.unescape(m) for m in re.findall(r'class="copy leak" data-snippet="([^"]*)"', _pages(out)[0])]
+    snippet = next(s for s in snippets if "coffee" in s)
+    assert 'css = "div.tip-jar"' in snippet and 'domains = ["news.example.com"]' in snippet
+    rules = tmp_path / "leak.toml"
+    rules.write_text(snippet, encoding="utf-8")
+    cleaned = clean_html(page.read_bytes(), options=CleanOptions(rule_files=(str(rules),)))
+    assert "coffee" not in cleaned.text and "harbour wall" in cleaned.text
+
+
+def test_the_snippet_copied_from_a_removal_turns_that_rule_off_for_the_site(tmp_path):
+    import html as html_lib
+    from scraper.clean import CleanOptions, clean_html
+    page = tmp_path / "in" / "p.html"
+    page.parent.mkdir()
+    page.write_text(article_page(extra_body="<p>Our free weekly digest of harbour news lands in time for the "
+                                            "Friday market.</p>"), encoding="utf-8")
+    out = tmp_path / "review"
+    write_review([str(page)], out)
+    found = re.search(r'data-rule="free-daily-email".*?class="copy disable" data-snippet="([^"]*)"', _pages(out)[0], re.S)
+    rules = tmp_path / "off.toml"
+    rules.write_text(html_lib.unescape(found.group(1)), encoding="utf-8")
+    cleaned = clean_html(page.read_bytes(), options=CleanOptions(rule_files=(str(rules),)))
+    assert "Our free weekly digest" in cleaned.text

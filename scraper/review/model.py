@@ -76,6 +76,7 @@ class PageReview:
     failure: str | None = None
     ordered: bool = False
     baseline_words: int | None = None
+    text_input: bool = False  # cleaned from text, not a page: leaks need text rules
 
     @property
     def site(self) -> str:

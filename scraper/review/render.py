@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from .model import Block, PageReview
+from .model import Block, PageReview, words
 from .provenance import RuleInfo, describe
 
 CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'none'; "
@@ -64,15 +65,20 @@ def disable_snippet(rule: str, site: str) -> str:
     return f"# {rule}: turned off{' for ' + site if site else ''} (copied from scraper review)\n{where}disable = [{toml_string(rule)}]\n"
 
 
-def leak_snippet(text: str, site: str, index: int, selector: str = "") -> str:
-    """An HTML rule that removes this block: by its CSS selector when the raw page gave one
-    unique to it, else by its exact text."""
+def leak_snippet(text: str, site: str, index: int, selector: str = "", text_input: bool = False) -> str:
+    """A rule that removes this block: for a page, an HTML rule by its CSS selector when the raw
+    page gave one unique to it, else by its exact text; for a text input, a text rule."""
     where = f"domains = [{toml_string(site)}]\n\n" if site else ""
-    words = "-".join(text.split()[:3]).lower()
-    slug = "".join(c for c in words if c.isalnum() or c == "-")[:30] or "block"
-    what = f"css = {toml_string(selector)}" if selector else f"exact = {toml_string(' '.join(text.split()))}"
-    return (f"{where}[[html]]\nname = {toml_string(f'leak-{slug}-{index}')}\n"
-            f"# leaked block: {toml_string(' '.join(text.split())[:80])[1:-1]} (copied from scraper review)\n"
+    flat = " ".join(text.split())
+    head = "-".join(text.split()[:3]).lower()
+    slug = "".join(c for c in head if c.isalnum() or c == "-")[:30] or "block"
+    if text_input:
+        table, what = "text", f"pattern = {toml_string('^' + re.escape(flat) + '$')}\nmax_words = {words(flat) + 1}"
+    else:
+        table = "html"
+        what = f"css = {toml_string(selector)}" if selector else f"exact = {toml_string(flat)}"
+    return (f"{where}[[{table}]]\nname = {toml_string(f'leak-{slug}-{index}')}\n"
+            f"# leaked block: {toml_string(flat[:80])[1:-1]} (copied from scraper review)\n"
             f"{what}\n")
 
 
@@ -82,12 +88,12 @@ def kind_of(block: Block, info: RuleInfo | None) -> str:
     return info.kind if info is not None else block.stage or "html"
 
 
-def _block(block: Block, n: int, site: str, rules: dict[str, RuleInfo]) -> str:
+def _block(block: Block, n: int, site: str, rules: dict[str, RuleInfo], text_input: bool = False) -> str:
     baseline = "unknown" if block.baseline is None else str(block.baseline).lower()
     if block.state == "kept":
         return (f'<div class="block kept" tabindex="0" data-baseline="{baseline}" id="b{n}">'
                 f'<p>{e(block.text)}</p>'
-                f'<button type="button" class="copy leak" data-snippet="{e(leak_snippet(block.text, site, n, block.selector))}">'
+                f'<button type="button" class="copy leak" data-snippet="{e(leak_snippet(block.text, site, n, block.selector, text_input))}">'
                 f'Copy a rule that removes this block</button></div>\n')
     info = describe(block.rule, rules) if block.state == "removed" else None
     kind = kind_of(block, info)
@@ -141,7 +147,7 @@ def page_html(page: PageReview, rules: dict[str, RuleInfo], depth: str = "../", 
         toggle = ('<label class="toggle"><input type="checkbox" id="tf-toggle" disabled> As trafilatura alone would '
                   '(needs the raw page)</label>')
     order = "" if page.ordered else '<p class="note">Removed blocks are listed after the kept text: their position is not known without the raw page.</p>'
-    body = "".join(_block(b, n, site, rules) for n, b in enumerate(page.blocks))
+    body = "".join(_block(b, n, site, rules, page.text_input) for n, b in enumerate(page.blocks))
     failure = f'<p class="failure">Failed: {e(page.failure)}</p>' if page.failure else ""
     nav = f'<nav><a href="{e(index_href)}" id="back">← all pages</a></nav>' if index_href else ""
     script = f"<script>{inline[1]}</script>" if inline else ""

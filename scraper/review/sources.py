@@ -186,7 +186,8 @@ def review(item: Item, options: CleanOptions) -> PageReview:
     record = item.record
     meta = {key: record.get(key) for key in _META}
     meta["source"] = item.source
-    page = PageReview(item.source, meta, reverted=[str(r) for r in record.get("reverted") or []])
+    page = PageReview(item.source, meta, reverted=[str(r) for r in record.get("reverted") or []],
+                      text_input=item.raw is not None and item.raw.is_text or item.source.lower().endswith(TEXT_SUFFIXES))
     if item.raw is not None:
         try:
             baseline, text, root = _baseline(item.raw, record.get("url"), options)
