@@ -110,8 +110,9 @@ def _block(block: Block, n: int, site: str, rules: dict[str, RuleInfo], text_inp
                     f'<span class="rule-file">{e(STAGES.get(kind, kind))} · {e(info.file)}</span>'
                     f'<span class="rule-evidence">{e(info.evidence or "no evidence comment")}</span>'
                     f'<span class="rule-words">took {e(took)}</span>')
-        action = (f'<button type="button" class="copy disable" data-snippet="{e(disable_snippet(block.rule, site))}">'
-                  f'Copy: turn off {e(block.rule)}{" for " + e(site) if site else ""}</button>')
+        action = "" if kind == "builtin" else (
+            f'<button type="button" class="copy disable" data-snippet="{e(disable_snippet(block.rule, site))}">'
+            f'Copy: turn off {e(block.rule)}{" for " + e(site) if site else ""}</button>')
     return (f'<div class="block {e(block.state)} kind-{e(kind)}" tabindex="0" data-baseline="{baseline}" '
             f'data-rule="{e(block.rule)}" aria-describedby="t{n}" id="b{n}">'
             f'<span class="tag">{e(label)}</span><p>{e(block.text)}</p>'
