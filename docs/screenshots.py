@@ -29,8 +29,9 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.goto((out / "index.html").as_uri() + "#rule=related-heading")  # scrolls to the pages
             page.screenshot(path=str(ROOT / "docs" / "review-index.png"))
-            page.click("a.page-link:has-text('Kharif sowing')")
-            page.locator(".block.removed").first.hover()
+            page.goto((out / "index.html").as_uri())
+            page.click("a.page-link:has-text('Why my sourdough stopped rising')")
+            page.locator(".block.removed.kind-text").first.hover()
             page.screenshot(path=str(ROOT / "docs" / "review-page.png"))
             browser.close()
 

@@ -580,7 +580,7 @@ _REVIEW_EXAMPLES = _examples(
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", default="review", show_default=True,
               help="Folder for the report (index.html + one file per page); an earlier review there is replaced.")
-@click.option("--html", "saved_html", type=click.Path(file_okay=False, exists=True),
+@click.option("--saved-html", "saved_html", type=click.Path(file_okay=False, exists=True),
               help="Folder of raw pages kept by `crawl --save-html`, for the reading order and the "
                    "trafilatura-alone view of crawled pages (nothing is ever refetched).")
 @click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False),
@@ -603,6 +603,8 @@ def review_command(inputs: tuple[str, ...], output: str, saved_html: str | None,
         result = write_review(inputs, output, options)
     except ScraperError as exc:
         _fail_usage(exc.reason)
+    if result.pages == 0:
+        _fail_usage("nothing to review: give .db/.jsonl outputs of clean or crawl, pages, or folders of pages")
     click.echo(f"{result.pages} pages ({result.failed} failed) reviewed in {result.seconds:.1f} s: "
                f"{result.index.resolve().as_uri()}", err=True)
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from pages import article_page
+from pages import PARAGRAPHS as PARAGRAPHS_TEXT, article_page
 from scraper.cli import cli
 from scraper.errors import InputError
 from scraper.review import ReviewOptions, write_review
@@ -169,3 +168,118 @@ def test_a_long_removed_box_is_matched_line_by_line_and_counted_in_full(tmp_path
     assert [b.text[:22] for b in taken] == ["Our members keep this ", "Join them today from t"]
     assert sum(b.words for b in taken) == 42 and not any(b.shortened for b in taken)
     assert not [b for b in view.blocks if b.state == "lost"]
+
+
+def test_a_real_crawl_is_reviewed_from_its_saved_pages_without_refetching(tmp_path):
+    from faultserver import FaultServer
+    with FaultServer() as server:
+        server.add_page("/story", article_page(extra_body=PROMO))
+        urls = tmp_path / "urls.txt"
+        urls.write_text(server.url("/story") + "\n")
+        crawled = invoke("crawl", str(urls), "-o", str(tmp_path / "out.db"), "--save-html", str(tmp_path / "raw"),
+                         "--allow-private", "--ignore-robots", "--delay", "0", "-j", "1", "-q")
+        assert crawled.exit_code == 0, crawled.stderr
+        fetched = len(server.log)
+        result = invoke("review", str(tmp_path / "out.db"), "-o", str(tmp_path / "review"),
+                        "--saved-html", str(tmp_path / "raw"), "-j", "1")
+        assert result.exit_code == 0, result.stderr
+        assert len(server.log) == fetched
+    html = _pages(tmp_path / "review")[0]
+    assert 'data-rule="newsletter-heading"' in html
+    assert "position is not known" not in html and 'id="tf-toggle" disabled' not in html
+
+
+def test_each_rule_is_described_by_its_file_and_its_own_evidence_comment():
+    from scraper.review.provenance import describe, rule_index
+    rules = rule_index()
+    box = rules["newsletter-box"]
+    assert (box.kind, box.file, box.selector) == ("html", "generic/newsletter.toml", "attr")
+    assert box.evidence.startswith('Not "newsletter-post"')  # the comment inside its table
+    signup = rules["newsletter-signup-line"]
+    assert signup.kind == "text" and "Evidence: seed 000 (The Week)" in signup.evidence  # the file's header
+    assert describe("template-text-3", rules).kind == "template"
+    assert rules["edge-crumb"].kind == "builtin"
+
+
+def test_refused_removals_are_shown_with_their_reason_and_raise_the_risk(tmp_path):
+    page = _page(tmp_path / "in")
+    rules = tmp_path / "greedy.toml"
+    rules.write_text('[[html]]\nname = "greedy"\ncss = "div.article-body"\n', encoding="utf-8")
+    out = tmp_path / "review"
+    assert invoke("review", str(page), "-o", str(out), "--rules", str(rules), "-j", "1").exit_code == 0
+    html = _pages(out)[0]
+    refused = re.search(r'<ul class="reverted-list">(.*?)</ul>', html).group(1)
+    assert "greedy: would remove" in refused and str(rules) in refused
+    assert "safety net refused 1 removal(s)" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_damaged_record_is_one_failure_not_the_end_of_the_review(tmp_path):
+    good = {"source": "a.html", "url": URL, "title": "Fine", "text": "Kept words here.", "word_count": 3,
+            "removed": [{"rule": "jump-link", "text": "Skip", "stage": "html"}], "reverted": []}
+    records = tmp_path / "out.jsonl"
+    records.write_text("\n".join([json.dumps(good), "{not json", json.dumps({**good, "source": "b.html", "removed": "x"}),
+                                  json.dumps({**good, "source": "c.html", "text": 7}), "[1, 2]"]) + "\n")
+    result = write_review([str(records)], tmp_path / "review")
+    assert (result.pages, result.failed) == (4, 3)
+    index = (tmp_path / "review" / "index.html").read_text(encoding="utf-8")
+    assert "unreadable record line" in index and index.count("damaged record") == 2
+
+
+def test_nothing_to_review_is_a_usage_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = invoke("review", str(tmp_path / "empty"), "-o", str(tmp_path / "review"))
+    assert result.exit_code == 2 and "nothing to review" in result.stderr
+
+
+def test_the_rule_for_a_leaked_line_of_a_text_input_is_a_text_rule_that_removes_it(tmp_path):
+    import html as html_lib
+    import tomllib
+    from scraper.clean import CleanOptions, clean_text
+    text = tmp_path / "in" / "story.txt"
+    text.parent.mkdir()
+    leak = "Tide tables (PDF) *updated* weekly at [harbourtides.example] for boat owners"
+    text.write_text("Harbour wall to be rebuilt\n" + "\n".join(PARAGRAPHS_TEXT) + f"\n{leak}\n", encoding="utf-8")
+    out = tmp_path / "review"
+    write_review([str(text)], out)
+    snippets = [html_lib.unescape(m) for m in re.findall(r'class="copy leak" data-snippet="([^"]*)"', _pages(out)[0])]
+    snippet = next(s for s in snippets if "Tide tables" in s)
+    assert snippet.startswith("[[text]]")
+    rules = tmp_path / "leak.toml"
+    rules.write_text(snippet, encoding="utf-8")
+    tomllib.loads(snippet)
+    cleaned = clean_text(text.read_text(encoding="utf-8"), options=CleanOptions(rule_files=(str(rules),)))
+    assert "Tide tables" not in cleaned.text and "harbour" in cleaned.text
+
+
+def test_the_rule_copied_from_a_leaked_block_removes_it(tmp_path):
+    import html as html_lib
+    from scraper.clean import CleanOptions, clean_html
+    page = tmp_path / "in" / "p.html"
+    page.parent.mkdir()
+    page.write_text(article_page(extra_body='<div class="tip-jar"><p>Buy the harbour reporters a coffee '
+                                            'and keep them warm on the quay this winter.</p></div>'), encoding="utf-8")
+    out = tmp_path / "review"
+    write_review([str(page)], out)
+    snippets = [html_lib.unescape(m) for m in re.findall(r'class="copy leak" data-snippet="([^"]*)"', _pages(out)[0])]
+    snippet = next(s for s in snippets if "coffee" in s)
+    assert 'css = "div.tip-jar"' in snippet and 'domains = ["news.example.com"]' in snippet
+    rules = tmp_path / "leak.toml"
+    rules.write_text(snippet, encoding="utf-8")
+    cleaned = clean_html(page.read_bytes(), options=CleanOptions(rule_files=(str(rules),)))
+    assert "coffee" not in cleaned.text and "harbour wall" in cleaned.text
+
+
+def test_the_snippet_copied_from_a_removal_turns_that_rule_off_for_the_site(tmp_path):
+    import html as html_lib
+    from scraper.clean import CleanOptions, clean_html
+    page = tmp_path / "in" / "p.html"
+    page.parent.mkdir()
+    page.write_text(article_page(extra_body="<p>Our free weekly digest of harbour news lands in time for the "
+                                            "Friday market.</p>"), encoding="utf-8")
+    out = tmp_path / "review"
+    write_review([str(page)], out)
+    found = re.search(r'data-rule="free-daily-email".*?class="copy disable" data-snippet="([^"]*)"', _pages(out)[0], re.S)
+    rules = tmp_path / "off.toml"
+    rules.write_text(html_lib.unescape(found.group(1)), encoding="utf-8")
+    cleaned = clean_html(page.read_bytes(), options=CleanOptions(rule_files=(str(rules),)))
+    assert "Our free weekly digest" in cleaned.text

@@ -63,6 +63,12 @@ def test_index_leads_to_a_page_whose_removed_blocks_carry_their_rule(report: Pat
     assert "jump-link" in tip.inner_text()
     assert ".toml" in tip.locator(".rule-file").inner_text()
     assert "took 3 words" in tip.inner_text()
+    # Keyboard users get the same by focusing the block.
+    page.mouse.move(0, 0)
+    small_print = page.locator(".block.removed[data-rule='affiliate-small-print']").first
+    small_print.focus()
+    assert small_print.locator(".tip").is_visible() and not tip.is_visible()
+    assert "generic/" in small_print.locator(".rule-file").inner_text()
     assert page.locator(".block.kept").first.inner_text().startswith("For most of last year")
     _clean_run(watched)
 
@@ -163,4 +169,44 @@ def test_copy_buttons_hold_rule_file_snippets(report: Path, watched: Watched) ->
     kept.hover()
     leak = kept.locator("button.copy").get_attribute("data-snippet")
     assert "[[html]]" in leak and 'exact = "For most of last year' in leak
+    _clean_run(watched)
+
+
+def test_a_large_index_shows_pages_of_rows(tmp_path: Path, watched: Watched) -> None:
+    import json
+    records = tmp_path / "many.jsonl"
+    with records.open("w", encoding="utf-8") as fh:
+        for i in range(520):
+            removed = [{"rule": "jump-link", "text": "Skip to content", "stage": "html"}] if i % 2 else []
+            fh.write(json.dumps({"source": f"gone/{i}.html", "url": f"https://s{i % 3}.example/{i}",
+                                 "title": f"Story {i}", "text": "Words of the story. " * 60,
+                                 "word_count": 240, "removed": removed, "reverted": []}) + "\n")
+    write_review([str(records)], tmp_path / "review")
+    page = watched.page
+    page.goto((tmp_path / "review" / "index.html").as_uri())
+    assert page.locator("#shown").inner_text() == "520 pages (1–500 shown)"
+    assert page.locator("#pages tbody tr:visible").count() == 500
+    page.click("#next-rows")
+    assert page.locator("#pages tbody tr:visible").count() == 20
+    assert page.locator("#shown").inner_text() == "520 pages (501–520 shown)"
+    page.select_option("#rule-filter", "jump-link")
+    assert page.locator("#shown").inner_text() == "260 pages"
+    assert not page.locator("#next-rows").is_visible()
+    _clean_run(watched)
+
+
+def test_the_one_page_form_works_alone(tmp_path: Path, watched: Watched) -> None:
+    from click.testing import CliRunner
+    from scraper.cli import cli
+    target = tmp_path / "one.html"
+    result = CliRunner().invoke(cli, ["show", str(FIXTURES / SOURDOUGH), "--html", str(target)])
+    assert result.exit_code == 0, result.output
+    page = watched.page
+    page.goto(target.as_uri())
+    jump = page.locator(".block.removed[data-rule='jump-link']").first
+    jump.hover()
+    assert "jump-link" in jump.locator(".tip").inner_text()
+    page.check("#tf-toggle")
+    assert not jump.is_visible()
+    assert watched.requests == [target.as_uri()]
     _clean_run(watched)

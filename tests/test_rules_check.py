@@ -60,10 +60,11 @@ def test_a_runaway_regex_is_caught_within_its_budget(tmp_path):
 def test_disable_shows_the_removals_it_gives_back_and_warns_on_unknown_names(tmp_path):
     page = tmp_path / "page.html"
     page.write_text(article_page(extra_body=PROMO), encoding="utf-8")
-    rules = _file(tmp_path, 'domains = ["news.example.com"]\ndisable = ["newsletter-heading", "no-such-rule"]\n')
+    rules = _file(tmp_path, 'domains = ["news.example.com"]\ndisable = ["newsletter-heading", "no-such-rule", "edge-crumb"]\n')
     report = check_rule_file(rules, [str(page)])
     assert report.problems == []
     assert any("'no-such-rule', which no shipped or given rule file defines" in w for w in report.warnings)
+    assert any("'edge-crumb' is built into scraper's filters" in w for w in report.warnings)
     assert any("- newsletter-heading (no longer removed): Sign up to our morning newsletter" in line
                for line in report.changes)
 

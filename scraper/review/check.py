@@ -159,6 +159,8 @@ def check_rule_file(path: str | Path, pages: list[str] | None = None, options: C
     for off in data.get("disable", []) if isinstance(data.get("disable"), list) else []:
         if off not in known and off not in defined:
             report.warnings.append(f"{name}: disable names {off!r}, which no shipped or given rule file defines")
+        elif off in known and known[off].kind == "builtin":
+            report.warnings.append(f"{name}: {off!r} is built into scraper's filters, not a rule file: disable has no effect")
     regexes = _regexes(data)
     compiled = []
     for rule, pattern in regexes:

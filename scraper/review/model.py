@@ -19,6 +19,8 @@ _WORD = re.compile(r"\w+")
 _NON_WORD = re.compile(r"[\W_]+")
 _ELLIPSIS = "…"
 _SHORT_BODY = 150
+# Matching lines is quadratic at worst; past this many lines a page is shown unordered.
+MAX_LINES = 3000
 
 
 def norm(text: str) -> str:
@@ -74,6 +76,7 @@ class PageReview:
     failure: str | None = None
     ordered: bool = False
     baseline_words: int | None = None
+    text_input: bool = False  # cleaned from text, not a page: leaks need text rules
 
     @property
     def site(self) -> str:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 # Rules built into the filters and the pruner rather than written in a rule file.
 _BUILTIN = {
@@ -54,32 +55,34 @@ def rules_in_text(text: str, file: str) -> list[RuleInfo]:
         if not line.strip().startswith("#"):
             break
         header.append(line)
-    current: dict[str, object] | None = None
+    current: dict[str, Any] | None = None
 
     def close() -> None:
         if current is not None and current.get("name"):
-            comments = current["comments"] or current["above"] or header  # type: ignore[truthy-bool]
+            comments = current["own"] or current["above"] or header
             infos.append(RuleInfo(str(current["name"]), str(current["stage"]), file,
-                                  _comment(comments), str(current.get("selector", ""))))  # type: ignore[arg-type]
+                                  _comment(comments), str(current.get("selector", ""))))
 
-    above: list[str] = []
+    # Comments since the last key line: inside a rule (before one of its keys) they are its
+    # own evidence; before a [[table]] line they introduce the next rule.
+    pending: list[str] = []
     for line in lines[len(header):]:
         stripped = line.strip()
         if match := _TABLE.match(line):
             close()
-            current = {"stage": match.group(1), "comments": [], "above": above}
-            above = []
+            current = {"stage": match.group(1), "own": [], "above": pending}
+            pending = []
         elif stripped.startswith("#"):
-            (current["comments"] if current is not None else above).append(stripped)  # type: ignore[union-attr]
-        elif current is not None and (name := _NAME.match(line)):
-            current["name"] = name.group(1)
-        elif current is not None and "=" in stripped:
-            key = stripped.split("=", 1)[0].strip()
-            if key in _HTML_KINDS:
-                current["selector"] = key
-        elif not stripped and current is not None and current["comments"]:
-            # A blank line after a rule's comments ends them: what follows introduces the next rule.
-            above, current["comments"] = current["comments"], []  # type: ignore[assignment]
+            pending.append(stripped)
+        elif "=" in stripped:
+            if current is not None:
+                current["own"] += pending
+                if name := _NAME.match(line):
+                    current["name"] = name.group(1)
+                key = stripped.split("=", 1)[0].strip()
+                if key in _HTML_KINDS:
+                    current["selector"] = key
+            pending = []
     close()
     return infos
 

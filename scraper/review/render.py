@@ -10,17 +10,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from .model import Block, PageReview
+from .model import Block, PageReview, words
 from .provenance import RuleInfo, describe
 
 CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'none'; "
        "connect-src 'none'; frame-src 'none'; form-action 'none'; base-uri 'none'")
 STAGES = {"html": "HTML rule", "text": "text filter", "template": "learned template",
           "builtin": "built-in heuristic", "extraction": "extraction"}
+PAGE_ROWS = 500  # rows of the pages table on screen at once; review.js pages through the rest
 _META_LABELS = (("author", "Author"), ("date", "Date"), ("sitename", "Site name"), ("language", "Language"),
                 ("url", "URL"), ("source", "Source"), ("word_count", "Words kept"))
 
@@ -63,15 +65,20 @@ def disable_snippet(rule: str, site: str) -> str:
     return f"# {rule}: turned off{' for ' + site if site else ''} (copied from scraper review)\n{where}disable = [{toml_string(rule)}]\n"
 
 
-def leak_snippet(text: str, site: str, index: int, selector: str = "") -> str:
-    """An HTML rule that removes this block: by its CSS selector when the raw page gave one
-    unique to it, else by its exact text."""
+def leak_snippet(text: str, site: str, index: int, selector: str = "", text_input: bool = False) -> str:
+    """A rule that removes this block: for a page, an HTML rule by its CSS selector when the raw
+    page gave one unique to it, else by its exact text; for a text input, a text rule."""
     where = f"domains = [{toml_string(site)}]\n\n" if site else ""
-    words = "-".join(text.split()[:3]).lower()
-    slug = "".join(c for c in words if c.isalnum() or c == "-")[:30] or "block"
-    what = f"css = {toml_string(selector)}" if selector else f"exact = {toml_string(' '.join(text.split()))}"
-    return (f"{where}[[html]]\nname = {toml_string(f'leak-{slug}-{index}')}\n"
-            f"# leaked block: {toml_string(' '.join(text.split())[:80])[1:-1]} (copied from scraper review)\n"
+    flat = " ".join(text.split())
+    head = "-".join(text.split()[:3]).lower()
+    slug = "".join(c for c in head if c.isalnum() or c == "-")[:30] or "block"
+    if text_input:
+        table, what = "text", f"pattern = {toml_string('^' + re.escape(flat) + '$')}\nmax_words = {words(flat) + 1}"
+    else:
+        table = "html"
+        what = f"css = {toml_string(selector)}" if selector else f"exact = {toml_string(flat)}"
+    return (f"{where}[[{table}]]\nname = {toml_string(f'leak-{slug}-{index}')}\n"
+            f"# leaked block: {toml_string(flat[:80])[1:-1]} (copied from scraper review)\n"
             f"{what}\n")
 
 
@@ -81,12 +88,12 @@ def kind_of(block: Block, info: RuleInfo | None) -> str:
     return info.kind if info is not None else block.stage or "html"
 
 
-def _block(block: Block, n: int, site: str, rules: dict[str, RuleInfo]) -> str:
+def _block(block: Block, n: int, site: str, rules: dict[str, RuleInfo], text_input: bool = False) -> str:
     baseline = "unknown" if block.baseline is None else str(block.baseline).lower()
     if block.state == "kept":
         return (f'<div class="block kept" tabindex="0" data-baseline="{baseline}" id="b{n}">'
                 f'<p>{e(block.text)}</p>'
-                f'<button type="button" class="copy leak" data-snippet="{e(leak_snippet(block.text, site, n, block.selector))}">'
+                f'<button type="button" class="copy leak" data-snippet="{e(leak_snippet(block.text, site, n, block.selector, text_input))}">'
                 f'Copy a rule that removes this block</button></div>\n')
     info = describe(block.rule, rules) if block.state == "removed" else None
     kind = kind_of(block, info)
@@ -103,8 +110,9 @@ def _block(block: Block, n: int, site: str, rules: dict[str, RuleInfo]) -> str:
                     f'<span class="rule-file">{e(STAGES.get(kind, kind))} · {e(info.file)}</span>'
                     f'<span class="rule-evidence">{e(info.evidence or "no evidence comment")}</span>'
                     f'<span class="rule-words">took {e(took)}</span>')
-        action = (f'<button type="button" class="copy disable" data-snippet="{e(disable_snippet(block.rule, site))}">'
-                  f'Copy: turn off {e(block.rule)}{" for " + e(site) if site else ""}</button>')
+        action = "" if kind == "builtin" else (
+            f'<button type="button" class="copy disable" data-snippet="{e(disable_snippet(block.rule, site))}">'
+            f'Copy: turn off {e(block.rule)}{" for " + e(site) if site else ""}</button>')
     return (f'<div class="block {e(block.state)} kind-{e(kind)}" tabindex="0" data-baseline="{baseline}" '
             f'data-rule="{e(block.rule)}" aria-describedby="t{n}" id="b{n}">'
             f'<span class="tag">{e(label)}</span><p>{e(block.text)}</p>'
@@ -140,7 +148,7 @@ def page_html(page: PageReview, rules: dict[str, RuleInfo], depth: str = "../", 
         toggle = ('<label class="toggle"><input type="checkbox" id="tf-toggle" disabled> As trafilatura alone would '
                   '(needs the raw page)</label>')
     order = "" if page.ordered else '<p class="note">Removed blocks are listed after the kept text: their position is not known without the raw page.</p>'
-    body = "".join(_block(b, n, site, rules) for n, b in enumerate(page.blocks))
+    body = "".join(_block(b, n, site, rules, page.text_input) for n, b in enumerate(page.blocks))
     failure = f'<p class="failure">Failed: {e(page.failure)}</p>' if page.failure else ""
     nav = f'<nav><a href="{e(index_href)}" id="back">← all pages</a></nav>' if index_href else ""
     script = f"<script>{inline[1]}</script>" if inline else ""
@@ -192,7 +200,7 @@ def index_html(summaries: list[dict[str, Any]], rules: dict[str, RuleInfo], titl
         f'<td class="num">{st["pages"]}</td><td class="num">{st["failed"]}</td><td class="num">{st["risky"]}</td>'
         f'<td class="num">{st["kept"]}</td><td class="num">{st["removed"]}</td></tr>'
         for site, st in sorted(sites.items(), key=lambda kv: (-kv[1]["pages"], kv[0]))]
-    page_rows = [_page_row(s) for s in pages]
+    page_rows = [_page_row(s, hidden=i >= PAGE_ROWS) for i, s in enumerate(pages)]
     rule_opts = "".join(f'<option value="{e(r)}">{e(r)}</option>' for r in sorted(rule_count))
     site_opts = "".join(f'<option value="{e(s)}">{e(s or "(no site)")}</option>' for s in sorted(sites))
     return (_head(title, "") + '<body class="index-view">'
@@ -207,17 +215,20 @@ def index_html(summaries: list[dict[str, Any]], rules: dict[str, RuleInfo], titl
             '<section><h2>Pages by risk</h2><form class="filters" id="filters">'
             f'<label>Rule <select id="rule-filter"><option value="">any</option>{rule_opts}</select></label>'
             f'<label>Site <select id="site-filter"><option value="">any</option>{site_opts}</select></label>'
-            f'<span id="shown" role="status">{len(pages)} pages</span></form>'
+            f'<span id="shown" role="status">{len(pages)} pages</span>'
+            '<button type="button" id="prev-rows" hidden>← previous</button>'
+            f'<button type="button" id="next-rows"{"" if len(pages) > PAGE_ROWS else " hidden"}>next →</button></form>'
             '<table id="pages"><thead><tr><th>Risk</th><th>Page</th><th>Site</th><th>Words</th>'
             '<th>Removed</th><th>Rules fired</th><th>Why at risk</th></tr></thead><tbody>'
             + "\n".join(page_rows) + '</tbody></table></section></body></html>\n')
 
 
-def _page_row(s: dict[str, Any]) -> str:
+def _page_row(s: dict[str, Any], hidden: bool = False) -> str:
     rules = " ".join(sorted(s["rules"]))
     label = s["title"] or s["source"]
     link = (f'<a class="page-link" href="{e(s["file"])}">{e(label)}</a>' if s["file"] else e(label))
-    return (f'<tr data-site="{e(s["site"])}" data-rules=" {e(rules)} " class="{"failed" if s["failure"] else ""}">'
+    return (f'<tr data-site="{e(s["site"])}" data-rules=" {e(rules)} " class="{"failed" if s["failure"] else ""}"'
+            f'{" hidden" if hidden else ""}>'
             f'<td class="num">{s["risk"]}</td><td>{link}<div class="source">{e(s["source"])}</div></td>'
             f'<td>{e(s["site"])}</td><td class="num">{s["words"]}</td><td class="num">{s["removed_words"]}</td>'
             f'<td class="rules">{e(", ".join(f"{r} ×{n}" for r, n in sorted(s["rules"].items())))}</td>'

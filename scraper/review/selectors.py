@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
@@ -43,6 +44,15 @@ def _candidates(el: HtmlElement) -> Iterable[str]:
             yield f"{above} {own or el.tag}"
 
 
+@lru_cache(maxsize=4096)
+def _compiled(selector: str) -> CSSSelector | None:
+    """Compiling is most of this module's time, and a site's pages share their class names."""
+    try:
+        return CSSSelector(selector)
+    except (SelectorError, ValueError):
+        return None
+
+
 def leak_selectors(root: HtmlElement, texts: Iterable[str]) -> dict[str, str]:
     """For each text (normalised) that is exactly one element's text, a selector unique to it."""
     wanted = {norm(t) for t in texts if t.strip()}
@@ -54,10 +64,8 @@ def leak_selectors(root: HtmlElement, texts: Iterable[str]) -> dict[str, str]:
         if key not in wanted or key in found:
             continue
         for selector in _candidates(el):
-            try:
-                matches = CSSSelector(selector)(root)
-            except (SelectorError, ValueError):
-                continue
+            compiled = _compiled(selector)
+            matches = compiled(root) if compiled is not None else []
             if len(matches) == 1 and matches[0] is el:
                 found[key] = selector
                 break

@@ -15,8 +15,8 @@ from lxml.html import HtmlElement
 from ..clean import CleanOptions, clean_html, parse_html
 from ..decode import decode_bytes
 from ..errors import CONTAINED, InputError
-from ..pipeline import HTML_SUFFIXES, TEXT_SUFFIXES, Input, read_input
-from .model import PageReview, norm, ordered, unordered
+from ..pipeline import TEXT_SUFFIXES, Input, read_input
+from .model import MAX_LINES, PageReview, norm, ordered, unordered
 from .selectors import full_text, leak_selectors
 
 _SQLITE = (".db", ".sqlite", ".sqlite3")
@@ -63,6 +63,20 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield data
 
 
+def _sane(data: dict[str, Any]) -> dict[str, Any]:
+    """A record as the review expects it, or a failure: a store is input like any other, and one
+    damaged record must not stop the review of the others."""
+    if "_failure" in data:
+        return data
+    removed = data.get("removed") or []
+    ok = (isinstance(data.get("text"), str) and isinstance(removed, list)
+          and all(isinstance(r, dict) and isinstance(r.get("text", ""), str) for r in removed)
+          and isinstance(data.get("reverted") or [], list))
+    if not ok:
+        return {"source": str(data.get("source")), "_failure": "damaged record: text or removed of the wrong type"}
+    return data
+
+
 def read_store(path: str) -> Iterator[dict[str, Any]]:
     """Articles and failures (a failure has `_failure`, its reason) in the order they were
     written; a later record for the same source replaces an earlier one."""
@@ -96,7 +110,7 @@ def read_store(path: str) -> Iterator[dict[str, Any]]:
                 if "_failure" not in data:
                     data = {"source": data.get("source"), "_failure": f"{data.get('status', 'failed')}: {data.get('reason')}"}
                 found[str(data.get("source"))] = data
-    yield from found.values()
+    yield from map(_sane, found.values())
 
 
 class SavedPages:
@@ -123,7 +137,7 @@ class SavedPages:
                 except InputError as exc:
                     return None, f"saved page unreadable: {exc.reason}"
         if "://" in source:
-            return None, ("raw page not saved (crawl with --save-html DIR, then review with --html DIR); "
+            return None, ("raw page not saved (crawl with --save-html DIR, then review with --saved-html DIR); "
                           "nothing was refetched")
         for candidate in (Path(source), base / source):
             if candidate.is_file():
@@ -172,10 +186,13 @@ def review(item: Item, options: CleanOptions) -> PageReview:
     record = item.record
     meta = {key: record.get(key) for key in _META}
     meta["source"] = item.source
-    page = PageReview(item.source, meta, reverted=[str(r) for r in record.get("reverted") or []])
+    page = PageReview(item.source, meta, reverted=[str(r) for r in record.get("reverted") or []],
+                      text_input=item.raw is not None and item.raw.is_text or item.source.lower().endswith(TEXT_SUFFIXES))
     if item.raw is not None:
         try:
             baseline, text, root = _baseline(item.raw, record.get("url"), options)
+            if max(len(baseline), str(record.get("text")).count("\n\n")) > MAX_LINES:
+                raise InputError(f"more than {MAX_LINES} lines")
             if root is not None:
                 record = _expanded(record, root, options.safety.max_element_share)
             page.blocks, page.ordered = ordered(record, baseline, text), True

@@ -2,6 +2,10 @@
 // No network, no eval, no innerHTML: page text only ever reaches the DOM as escaped HTML.
 "use strict";
 
+// Rows per screen: a table of 10,000 laid-out rows takes the browser seconds; hidden ones cost nothing.
+const PAGE_ROWS = 500;
+let firstRow = 0;
+
 function filterPages() {
   const rule = document.getElementById("rule-filter").value;
   const site = document.getElementById("site-filter").value;
@@ -10,13 +14,17 @@ function filterPages() {
   for (const row of document.querySelectorAll("#pages tbody tr")) {
     const ok = (!rule || row.dataset.rules.includes(" " + rule + " ")) &&
                (!site || row.dataset.site === site);
-    row.hidden = !ok;
+    row.hidden = !ok || shown < firstRow || shown >= firstRow + PAGE_ROWS;
     if (ok) shown += 1;
     if (row.dataset.site === site) {
       for (const name of row.dataset.rules.trim().split(" ")) onSite.add(name);
     }
   }
-  document.getElementById("shown").textContent = shown + " pages";
+  const last = Math.min(firstRow + PAGE_ROWS, shown);
+  document.getElementById("shown").textContent = shown > PAGE_ROWS
+    ? shown + " pages (" + (firstRow + 1) + "–" + last + " shown)" : shown + " pages";
+  document.getElementById("prev-rows").hidden = firstRow === 0;
+  document.getElementById("next-rows").hidden = last >= shown;
   // A site view: only the rules that fired on that site's pages.
   for (const row of document.querySelectorAll("#rules tbody tr")) {
     row.classList.toggle("selected", row.dataset.rule === rule);
@@ -27,7 +35,13 @@ function filterPages() {
   }
 }
 
+function moveRows(step) {
+  firstRow = Math.max(0, firstRow + step * PAGE_ROWS);
+  filterPages();
+}
+
 function fromHash() {
+  firstRow = 0;
   const params = new URLSearchParams(location.hash.slice(1));
   const ruleSelect = document.getElementById("rule-filter");
   const siteSelect = document.getElementById("site-filter");
@@ -40,6 +54,7 @@ function fromHash() {
 }
 
 function toHash() {
+  firstRow = 0;
   const params = new URLSearchParams();
   const rule = document.getElementById("rule-filter").value;
   const site = document.getElementById("site-filter").value;
@@ -75,6 +90,8 @@ function init() {
     document.getElementById("rule-filter").addEventListener("change", toHash);
     document.getElementById("site-filter").addEventListener("change", toHash);
     window.addEventListener("hashchange", fromHash);
+    document.getElementById("prev-rows").addEventListener("click", () => moveRows(-1));
+    document.getElementById("next-rows").addEventListener("click", () => moveRows(1));
     fromHash();
   }
   const toggle = document.getElementById("tf-toggle");
