@@ -9,6 +9,23 @@ from typing import Any
 
 _WORD = re.compile(r"\w+")
 _SHORTEN = 160
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encodable(value: str) -> str:
+    """`value` with lone surrogates replaced by U+FFFD, so a record always encodes as UTF-8.
+
+    Python strings can hold them (a JSON-LD `\\udc00` escape, a caller's string, a file name
+    decoded with `surrogateescape`), UTF-8 cannot, and one would make every output format fail.
+    """
+    return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+
+
+def _make_encodable(record: object) -> None:
+    """Apply `encodable` to every string field of a frozen record, in place."""
+    for name, value in vars(record).items():
+        if isinstance(value, str):
+            object.__setattr__(record, name, encodable(value))
 
 
 @dataclass(frozen=True)
@@ -18,6 +35,9 @@ class Removal:
     rule: str
     text: str
     stage: str = "html"
+
+    def __post_init__(self) -> None:
+        _make_encodable(self)
 
     @classmethod
     def of(cls, rule: str, text: str, stage: str = "html") -> Removal:
@@ -49,6 +69,8 @@ class Article:
     content_hash: str = field(init=False)
 
     def __post_init__(self) -> None:
+        _make_encodable(self)
+        object.__setattr__(self, "reverted", tuple(encodable(note) for note in self.reverted))
         object.__setattr__(self, "word_count", len(_WORD.findall(self.text)))
         digest = hashlib.sha256(" ".join(self.text.split()).encode("utf-8")).hexdigest()
         object.__setattr__(self, "content_hash", digest[:32])
@@ -76,6 +98,9 @@ class Failure:
     kind: str = "ScraperError"
     url: str | None = None
     status: str = "failed"
+
+    def __post_init__(self) -> None:
+        _make_encodable(self)
 
     @classmethod
     def of(cls, source: str, error: Exception, url: str | None = None) -> Failure:
