@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 
 from .article import Removal
-from .rules import RuleBudget, RuleSet
+from .rulebudget import RuleBudget
+from .rules import RuleSet
 
 _WORD = re.compile(r"\w+")
 _SEPARATORS = frozenset({"-", "–", "—", "•", "*", "|"})

@@ -15,7 +15,8 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from .article import Removal
-from .rules import BEM_MODIFIER, RuleBudget, RuleSet, normalise_text
+from .rulebudget import RuleBudget
+from .rules import BEM_MODIFIER, RuleSet, normalise_text
 
 # Scripts and styles are noise to every later stage, but JSON-LD carries metadata.
 _INVISIBLE = '//script[not(contains(@type, "ld+json"))]|//style|//template'
