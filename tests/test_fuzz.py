@@ -16,7 +16,9 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 import scraper
 from pages import article_page
 from scraper import urls
+from scraper.article import Failure
 from scraper.decode import decode_bytes
+from scraper.pipeline import BatchOptions, Input, clean_input
 
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=2000, derandomize=bool(os.environ.get("CI")),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -137,3 +139,12 @@ def test_url_normalisation_takes_any_string(url):
         assert isinstance(result, str)
         result.encode("utf-8")
     assert all(isinstance(line, str) for line in urls.read_url_list(url.splitlines()))
+
+
+@FUZZ
+@given(data=PAGE_BYTES, source=st.sampled_from(["-", "page.html", "notes.txt", "page.html.gz", "\udcff.html"]),
+       url=st.one_of(st.none(), ANY_TEXT))
+def test_every_batch_item_becomes_one_record_that_serialises(data, source, url):
+    result = clean_input(Input(source, data), BatchOptions(url=url))
+    assert isinstance(result, (scraper.Article, Failure))
+    json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")
