@@ -102,7 +102,7 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
     removed: list[Removal] = []
     reverted: list[str] = []
     if options.prune:
-        result = prune(root, rules, options.safety, description=meta.description)
+        result = prune(root, rules, options.safety, description=meta.description, page=source or page_url_)
         removed += result.removed
         reverted += result.reverted
     try:
@@ -119,7 +119,7 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
     lines = body.splitlines()
     if options.filters:
         filtered = filter_lines(lines, rules, brand=meta.sitename, trim_edges=True,
-                                title=meta.title)
+                                title=meta.title, page=source or page_url_)
         lines, removed, reverted = list(filtered.lines), removed + list(filtered.removed), reverted + list(filtered.reverted)
     text = "\n\n".join(line.strip() for line in lines if line.strip())
     if len(text.split()) < options.min_words:
@@ -143,7 +143,7 @@ def clean_text(text: str, url: str | None = None, *, options: CleanOptions | Non
     reverted: tuple[str, ...] = ()
     if options.filters:
         rules = rulebook(options.rule_files, options.learned).for_text(text, url)
-        result = filter_lines(lines, rules)
+        result = filter_lines(lines, rules, page=source or url)
         lines, removed, reverted = list(result.lines), result.removed, result.reverted
     paragraphs = [line.strip() for line in lines if line.strip()]
     if not paragraphs:

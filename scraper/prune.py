@@ -233,11 +233,12 @@ def _standfirst(root: HtmlElement, description: str | None) -> list[tuple[HtmlEl
 
 
 def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOptions(),
-          description: str | None = None) -> PruneResult:
+          description: str | None = None, page: str | None = None) -> PruneResult:
     """Remove promo blocks (and the standfirst repeating `description`) from `root` in place;
-    report what went and what was refused (and any user rule skipped for running out of time)."""
+    report what went and what was refused (and any user rule skipped for running out of time on
+    this `page`, named so in the log)."""
     strip_invisible(root)
-    budget = RuleBudget()
+    budget = RuleBudget(page)
     found = _candidates(root, rules, budget) + _standfirst(root, description)
     if not found:
         return PruneResult((), tuple(budget.notes))

@@ -49,7 +49,8 @@ class RuleBudget:
     """One page's account of user rules that ran out of time: each is skipped for the rest of
     the page, logged with its file and name, and noted once (the notes go to `reverted`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, page: str | None = None) -> None:
+        self.page = page  # for the log line: the page is in a batch of thousands
         self.skip: set[str] = set()
         self.notes: list[str] = []
 
@@ -61,4 +62,4 @@ class RuleBudget:
             except RuleTimeoutError as exc:
                 self.skip.add(exc.rule)
                 self.notes.append(exc.reason)
-                _log.warning("%s", exc.reason)
+                _log.warning("%s%s", exc.reason, f": {self.page}" if self.page else "")

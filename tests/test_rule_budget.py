@@ -96,5 +96,6 @@ def test_clean_with_a_runaway_rule_file_finishes_and_names_the_rule(tmp_path, pa
     record = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
     assert PARAGRAPHS[0] in record["text"]
     if pattern == RUNAWAY:
-        assert f"WARNING rule 'runaway' of {rules} took over 0.25 s" in result.stderr
+        assert (f"WARNING rule 'runaway' of {rules} took over 0.25 s on this page and was skipped for it: "
+                "page.html") in result.stderr
         assert any("'runaway'" in note and str(rules) in note for note in record["reverted"])
