@@ -112,7 +112,7 @@ def _draft(root: HtmlElement, rules: RuleSet, meta: PageMeta, url: str | None, o
     """Prune `root` in place (sparing blocks whose text is in `spare`) and extract its body."""
     draft = _Draft(None)
     if options.prune:
-        result = prune(root, rules, options.safety, description=meta.description, spare=spare)
+        result = prune(root, rules, options.safety, description=meta.description, spare=spare, page=url)
         draft = _Draft(None, list(result.removed), list(result.reverted), result.taken)
     draft.body = extract_body(root, url, options.extract, page_chars)
     return draft
@@ -175,7 +175,7 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
     lines, removed, reverted = draft.body.text.splitlines(), draft.removed, draft.reverted
     if options.filters:
         filtered = filter_lines(lines, rules, brand=meta.sitename, trim_edges=True,
-                                title=meta.title)
+                                title=meta.title, page=source or page_url_)
         lines, removed, reverted = list(filtered.lines), removed + list(filtered.removed), reverted + list(filtered.reverted)
     text = "\n\n".join(line.strip() for line in lines if line.strip())
     if len(text.split()) < options.min_words:
@@ -202,7 +202,7 @@ def clean_text(text: str, url: str | None = None, *, options: CleanOptions | Non
     reverted: tuple[str, ...] = ()
     if options.filters:
         rules = rulebook(options.rule_files, options.learned, options.disabled_rules).for_text(text, url)
-        result = filter_lines(lines, rules)
+        result = filter_lines(lines, rules, page=source or url)
         lines, removed, reverted = list(result.lines), result.removed, result.reverted
     paragraphs = [line.strip() for line in lines if line.strip()]
     if not paragraphs:

@@ -14,6 +14,8 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from decimal import Decimal
+from typing import Any
 
 import click
 from tqdm import tqdm
@@ -313,16 +315,34 @@ _UNITS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
 def _size(value: str | int) -> int:
     """A byte count from "10M", "10MB", "10MiB", "10 mb", "512k", "1.5GB" or plain bytes.
 
-    Multiples are binary whichever way they are written (1K = 1KB = 1KiB = 1024 bytes): these
-    are caps, and nobody setting one means 10**6 rather than 2**20.
+    Multiples are binary however they are written (1K = 1KB = 1KiB = 1024 bytes), as in most
+    tools' byte caps: one meaning for "10MB" beats a 5 % difference hidden in an "i".
     """
     match = _SIZE.fullmatch(str(value).strip())
-    if match is None or (match[2] == "" and "." in match[1]) or (match[2] == "" and (match[3] or "").lower() == "ib"):
+    number, unit, suffix = (match[1], match[2].lower(), (match[3] or "").lower()) if match else ("", "", "")
+    if not match or (not unit and ("." in number or suffix == "ib")):
         raise click.BadParameter(f"{value!r} is not a size such as 10MB, 10MiB, 512k or 1048576")
-    size = int(float(match[1]) * 1024 ** _UNITS[match[2].lower()])
+    size = int(Decimal(number) * 1024 ** _UNITS[unit])
     if size < 1:
         raise click.BadParameter(f"{value!r} is not a size of at least one byte")
     return size
+
+
+class _Size(click.ParamType):
+    """`_size` as an option type: `type=SIZE` gives a byte count or a usage error (exit 2)."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return _size(value)
+        except click.BadParameter as exc:
+            self.fail(exc.message, param, ctx)
+
+
+SIZE = _Size()
 
 
 def _load(job: Crawl, urls: str) -> None:

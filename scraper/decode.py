@@ -58,7 +58,7 @@ _BY_CODEC = _web_encodings()
 
 def lookup(label: str | None) -> webencodings.Encoding | None:
     """The WHATWG encoding a charset label stands for (`.name`, `.codec_info`), or None."""
-    if not label:
+    if not label or not label.isascii():  # every label is ASCII; webencodings chokes on surrogates
         return None
     return webencodings.lookup(label.strip().strip("\"'"))
 

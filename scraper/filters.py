@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 
 from .article import Removal
-from .rules import RuleBudget, RuleSet
+from .rulebudget import RuleBudget
+from .rules import RuleSet
 
 _WORD = re.compile(r"\w+")
 _SEPARATORS = frozenset({"-", "–", "—", "•", "*", "|"})
@@ -129,7 +130,7 @@ def _date_labels(lines: list[str], drop: dict[int, str]) -> None:
 
 def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
                  brand: str | None = None, trim_edges: bool = False,
-                 title: str | None = None) -> FilterResult:
+                 title: str | None = None, page: str | None = None) -> FilterResult:
     """Drop promo lines and headline lists; undo everything if it would take most of the words.
 
     `brand` is the site's name: a line that is only the brand ("The Go Blog") is a masthead or
@@ -142,10 +143,10 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
     copy the first paragraph into it.) Small print that a `trim` rule matches is cut off the end
     of a paragraph too long to drop whole; promo-box headings and the labels of dropped date
     stamps go with them. A user rule that runs out of time is skipped for the rest of the text
-    and noted in `reverted`.
+    and noted in `reverted` (and logged with the `page` it ran on).
     """
     original, lines = lines, list(lines)
-    budget = RuleBudget()
+    budget = RuleBudget(page)
     trimmed: list[Removal] = []
     drop: dict[int, str] = {}
     title_key = _key(title) if title else None

@@ -15,7 +15,8 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from .article import Removal
-from .rules import BEM_MODIFIER, RuleBudget, RuleSet, normalise_text
+from .rulebudget import RuleBudget
+from .rules import BEM_MODIFIER, RuleSet, normalise_text
 
 # Scripts and styles are noise to every later stage, but JSON-LD carries metadata.
 _INVISIBLE = '//script[not(contains(@type, "ld+json"))]|//style|//template'
@@ -297,12 +298,14 @@ def _orphaned_heading(el: HtmlElement, planned: set[int]) -> HtmlElement | None:
 
 
 def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOptions(),
-          description: str | None = None, spare: frozenset[str] = frozenset()) -> PruneResult:
+          description: str | None = None, spare: frozenset[str] = frozenset(),
+          page: str | None = None) -> PruneResult:
     """Remove promo blocks (and the standfirst repeating `description`) from `root` in place;
-    report what went and what was refused (and any user rule skipped for running out of time).
-    Blocks whose normalised text is in `spare` stay: the never-lose guard found the article in them."""
+    report what went and what was refused (and any user rule skipped for running out of time on
+    this `page`, named so in the log). Blocks whose normalised text is in `spare` stay: the
+    never-lose guard found the article in them."""
     strip_invisible(root)
-    budget = RuleBudget()
+    budget = RuleBudget(page)
     found = _candidates(root, rules, budget) + _standfirst(root, description)
     if not found:
         return PruneResult((), tuple(budget.notes))

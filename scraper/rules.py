@@ -9,23 +9,19 @@ Files without `domains` are generic and always apply. `disable = ["rule-name", .
 rules of other files (shipped ones included) off wherever the disabling file applies.
 
 The user's rule files are untrusted: their regexes run on the `regex` engine under a time
-budget per match (`USER_RULE_TIMEOUT`), so one with catastrophic backtracking cannot hang a
-batch. A rule that runs out of time is skipped for the rest of that page and noted (see
-`RuleBudget`). The shipped rules are ours and stay on `re`, the fast path.
+budget per match, so one with catastrophic backtracking cannot hang a batch (scraper.rulebudget).
+The shipped rules are ours and stay on `re`, the fast path.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import tomllib
-from re import _constants as _sre  # type: ignore[attr-defined]
-from re._parser import parse as _sre_parse  # type: ignore[import-not-found]
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Collection, Iterable, TypeVar
+from typing import Any, Callable, Collection, Iterable
 from urllib.parse import urlsplit
 
 import regex
@@ -33,7 +29,9 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 from cssselect import SelectorError
 
-from .errors import RuleError, RuleTimeoutError
+from .errors import RuleError
+from .needles import needles
+from .rulebudget import USER_RULE_TIMEOUT, first_budgeted, timed_out
 
 # BEM modifiers ("content-header--social-icons-position") describe a variant of a block, not
 # what the block is: Wired's article header was taken for a share bar (AEB).
@@ -41,11 +39,6 @@ BEM_MODIFIER = re.compile(r"--[\w-]*")
 _HTML_KINDS = ("css", "xpath", "attr", "heading", "exact")
 _MISS = object()
 _DEFAULT_MAX_WORDS = 30
-# Seconds one match of a user rule may take. Rule patterns run on a line or a class name:
-# sound ones take microseconds, so this only ever stops runaway backtracking.
-USER_RULE_TIMEOUT = 0.25
-_log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 def normalise_text(text: str) -> str:
@@ -97,45 +90,6 @@ class TextRule:
         if self.timeout is None:
             return self.pattern.search
         return partial(self.pattern.search, timeout=self.timeout)
-
-
-def _timed_out(rule: TextRule | HtmlRule) -> RuleTimeoutError:
-    return RuleTimeoutError(f"rule {rule.name!r} of {rule.origin} took over {rule.timeout:g} s on this "
-                            f"page and was skipped for it", rule.key)
-
-
-def _first_budgeted(entries: tuple[tuple[HtmlRule, regex.Pattern[str]], ...], text: str,
-                    skip: Collection[str], full: bool) -> str | None:
-    """Name of the first user `attr`/`heading` rule matching `text`, each under its budget."""
-    for rule, pattern in entries:
-        if rule.key in skip:
-            continue
-        try:
-            hit = (pattern.fullmatch if full else pattern.search)(text, timeout=rule.timeout)
-        except TimeoutError:
-            raise _timed_out(rule) from None
-        if hit:
-            return rule.name
-    return None
-
-
-class RuleBudget:
-    """One page's account of user rules that ran out of time: each is skipped for the rest of
-    the page, logged with its file and name, and noted once (the notes go to `reverted`)."""
-
-    def __init__(self) -> None:
-        self.skip: set[str] = set()
-        self.notes: list[str] = []
-
-    def run(self, match: Callable[..., T], *args: Any) -> T:
-        """Call a `RuleSet` matcher with the skipped rules; on a timeout, skip that rule and retry."""
-        while True:
-            try:
-                return match(*args, skip=self.skip)
-            except RuleTimeoutError as exc:
-                self.skip.add(exc.rule)
-                self.notes.append(exc.reason)
-                _log.warning("%s", exc.reason)
 
 
 @dataclass(frozen=True)
@@ -213,7 +167,7 @@ class RuleSet:
                 if search(line):
                     return rule
         except TimeoutError:  # only `regex` raises it, so only a user rule
-            raise _timed_out(rule) from None
+            raise timed_out(rule) from None
         return None
 
     def may_trim(self, line: str) -> bool:
@@ -232,14 +186,14 @@ class RuleSet:
                 if rule.search(sentence):
                     return rule
             except TimeoutError:
-                raise _timed_out(rule) from None
+                raise timed_out(rule) from None
         return None
 
     def heading_rule(self, text: str, skip: Collection[str] = ()) -> str | None:
         """Name of the heading rule matching the whole of `text` (lowercased), if any."""
         if self.heading is not None and (match := self.heading.fullmatch(text)):
             return self.heading_names[int(match.lastgroup[1:])]
-        return _first_budgeted(self.heading_budgeted, text, skip, full=True)
+        return first_budgeted(self.heading_budgeted, text, skip, full=True)
 
     def attr_rule(self, attrs: str, skip: Collection[str] = ()) -> str | None:
         """Name of the class/id rule matching one attribute value, if any."""
@@ -259,7 +213,7 @@ class RuleSet:
                 plain = BEM_MODIFIER.sub("", token).lower()
                 match = self.attr.search(plain) if self.attr is not None else None
                 found = (self.attr_names[int(match.lastgroup[1:])] if match
-                         else _first_budgeted(self.attr_budgeted, plain, skip, full=False))
+                         else first_budgeted(self.attr_budgeted, plain, skip, full=False))
                 if not skip:  # an answer without a skipped rule holds for this page only
                     memo[token] = found
             if found is not None:
@@ -268,46 +222,6 @@ class RuleSet:
         if not skip:
             memo[attrs] = name
         return name
-
-
-def _literal_run(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
-    """The longest literal one of which every match of this sequence contains: a run of literal
-    characters, or a group of literal alternatives (its shortest alternative counts)."""
-    best: tuple[str, ...] | None = None
-    best_len, run = 0, ""
-    for op, arg in [*items, (None, None)]:
-        if op is _sre.LITERAL:
-            run += chr(arg)
-            continue
-        if len(run) > best_len:
-            best, best_len = (run,), len(run)
-        run = ""
-        if op is _sre.SUBPATTERN and len(arg[3]) == 1 and arg[3][0][0] is _sre.BRANCH:
-            alternatives = arg[3][0][1][1]
-            if all(alt and all(o is _sre.LITERAL for o, _ in alt) for alt in alternatives):
-                words = tuple("".join(chr(c) for _, c in alt) for alt in alternatives)
-                if min(map(len, words)) > best_len:
-                    best, best_len = words, min(map(len, words))
-    return best if best_len >= 3 else None
-
-
-def needles(pattern: str) -> tuple[str, ...] | None:
-    """Lowercase substrings of which every match of `pattern` contains one, or None."""
-    try:
-        top = list(_sre_parse(pattern, re.IGNORECASE))
-    except re.error:
-        return None
-    # The parser factors a prefix that every alternative shares ("\\b…|\\b…") out of the branch.
-    while top and top[0][0] is _sre.AT:
-        top = top[1:]
-    branches = top[0][1][1] if len(top) == 1 and top[0][0] is _sre.BRANCH else [top]
-    found: list[str] = []
-    for branch in branches:
-        run = _literal_run(list(branch))
-        if run is None:
-            return None
-        found += (word.lower() for word in run)
-    return tuple(found)
 
 
 def _compile(pattern: str, where: str, budgeted: bool = False, flags: int = re.IGNORECASE) -> Any:

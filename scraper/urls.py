@@ -29,6 +29,14 @@ _WHITESPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 _SAFE = "!#$%&'()*+,/:;=?@[]~"
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _fail(why: str) -> InputError:
     return InputError(f"invalid URL: {why}")
 
@@ -40,6 +48,8 @@ def _split(url: str) -> SplitResult:
         raise _fail("empty")
     if _WHITESPACE_OR_CONTROL.search(url):
         raise _fail("whitespace or control character")
+    if not url.isascii() and not _encodable(url):
+        raise _fail("not valid Unicode")  # a lone surrogate: no request could carry it
     try:
         parts = urlsplit(url)
     except ValueError as exc:

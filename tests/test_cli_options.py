@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from pages import article_page
-from scraper.cli import _size, cli
+from scraper.cli import SIZE, _size, cli
 
 
 def scraper(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -62,7 +62,7 @@ def test_sizes_take_common_spellings_as_binary_multiples(text, size):
     assert _size(text) == size
 
 
-@pytest.mark.parametrize("junk", ["junk", "", "10X", "MB", "-5", "0", "1.5", "10 m b", "1e3"])
+@pytest.mark.parametrize("junk", ["junk", "", "10X", "MB", "-5", "0", "1.5", "10 m b", "1e3", "5iB", "0.1B"])
 def test_a_junk_size_is_refused(junk):
     with pytest.raises(click.BadParameter):
         _size(junk)
@@ -97,3 +97,10 @@ def test_every_help_ends_with_examples_of_that_command(path):
     assert examples and all(line.startswith("scraper ") or "| scraper " in line for line in examples)
     # Each example on a line of its own, not rewrapped into a paragraph.
     assert any(line.startswith(" ".join(("scraper", *path))) for line in examples)
+
+
+def test_the_size_option_type_turns_junk_into_a_usage_error():
+    command = click.Command("x", params=[click.Option(["--cap"], type=SIZE)], callback=lambda cap: print(cap))
+    assert CliRunner().invoke(command, ["--cap", "1.5 GiB"]).stdout == f"{3 << 29}\n"
+    result = CliRunner().invoke(command, ["--cap", "lots"])
+    assert result.exit_code == 2 and "'lots' is not a size" in result.stderr

@@ -15,7 +15,8 @@ import pytest
 from pages import PARAGRAPHS, article_page
 from scraper import CleanOptions, clean_html, clean_text
 from scraper.errors import RuleTimeoutError
-from scraper.rules import RuleBook, RuleBudget, load_rule_file
+from scraper.rulebudget import RuleBudget
+from scraper.rules import RuleBook, load_rule_file
 
 # `(a|aa)+$` backtracks exponentially on a run of a's that does not end the string, in `re` and
 # in `regex` alike; `(a+)+$` does in `re` (regex optimises that one).
@@ -95,5 +96,6 @@ def test_clean_with_a_runaway_rule_file_finishes_and_names_the_rule(tmp_path, pa
     record = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
     assert PARAGRAPHS[0] in record["text"]
     if pattern == RUNAWAY:
-        assert f"WARNING rule 'runaway' of {rules} took over 0.25 s" in result.stderr
+        assert (f"WARNING rule 'runaway' of {rules} took over 0.25 s on this page and was skipped for it: "
+                "page.html") in result.stderr
         assert any("'runaway'" in note and str(rules) in note for note in record["reverted"])
