@@ -95,24 +95,26 @@ def _shutdown(handle: socket.socket) -> None:
 
 
 class Watchdog:
-    """Fires the deadlines of many threads from one daemon thread, started on first use."""
+    """Fires the deadlines of many threads from one daemon thread, started on first use (and
+    again on the first use after `close`)."""
 
     def __init__(self) -> None:
         self._deadlines: set[Deadline] = set()
         self._local = threading.local()
         self._cond = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._closed = False
+        self._running = False
+        self._generation = 0
 
     def arm(self, seconds: float) -> Deadline:
         """Start a deadline `seconds` from now; it is this thread's `current()` until closed."""
         deadline = Deadline(seconds, self)
         with self._cond:
             self._deadlines.add(deadline)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="fetch-watchdog",
-                                                daemon=True)
-                self._thread.start()
+            if not self._running:
+                self._running = True
+                self._generation += 1
+                threading.Thread(target=self._run, args=(self._generation,),
+                                 name="fetch-watchdog", daemon=True).start()
             self._cond.notify()
         self._local.current = deadline
         return deadline
@@ -122,6 +124,7 @@ class Watchdog:
         return getattr(self._local, "current", None)
 
     def disarm(self, deadline: Deadline) -> None:
+        """Forget `deadline` (it ended in time, or fired)."""
         with self._cond:
             self._deadlines.discard(deadline)
         if self.current() is deadline:
@@ -135,12 +138,13 @@ class Watchdog:
     def close(self) -> None:
         """Stop the watchdog thread."""
         with self._cond:
-            self._closed = True
-            self._cond.notify()
+            self._running = False
+            self._generation += 1
+            self._cond.notify_all()
 
-    def _run(self) -> None:
+    def _run(self, generation: int) -> None:
         with self._cond:
-            while not self._closed:
+            while generation == self._generation:
                 now = time.monotonic()
                 due = [d for d in self._deadlines if d.expires <= now]
                 for deadline in due:

@@ -112,3 +112,15 @@ def test_a_redirect_to_a_host_nothing_could_fetch_is_an_invalid_url(
     with Fetcher(OPTIONS) as fetcher:
         error = fetch_error(fetcher, fault_server.url("/redirect-to?url=" + target), InputError)
     assert error.reason == "invalid URL: bad host"
+
+
+def test_a_fetcher_used_again_after_close_still_keeps_its_deadlines(
+        fault_server: FaultServer) -> None:
+    fetcher = Fetcher(OPTIONS)
+    fetcher.close()
+    try:
+        started = time.monotonic()
+        assert fetch_error(fetcher, fault_server.url("/drip-body")).reason == "timeout after 2 s"
+        assert time.monotonic() - started < 2 + 1
+    finally:
+        fetcher.close()
