@@ -1,41 +1,33 @@
-"""Fetch one page safely: address guard, retries, manual redirects, size cap, HTML only.
+"""Fetch one page safely: address guard, deadline, retries, manual redirects, size cap, HTML only.
 
 Failure reasons are short and stable because the crawl summary groups failures by reason. The
 convention: the text before the first ": " names the group ("HTTP 404", "timeout after 30 s"
-(the whole attempt), "timeout after 10 s (connect)", "connection refused", "connection reset while reading body", "redirect loop: <url>",
-"too many redirects (>5)", "not HTML: application/pdf", "body larger than 10 MB",
-"private address refused: 10.0.0.1 (...)", "DNS lookup failed", "TLS error: <what>").
+(the whole attempt), "timeout after 10 s (connect)", "connection refused", "connection reset
+while reading body", "redirect loop: <url>", "too many redirects (>5)", "not HTML:
+application/pdf", "body larger than 10 MB", "private address refused: 10.0.0.1 (...)", "DNS
+lookup failed", "TLS error: <what>"); `scraper.fetch_errors` maps network failures to them.
 """
 
 from __future__ import annotations
 
-import http.client
 import importlib.metadata
 import random
 import re
-import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
 import requests
 import urllib3.exceptions
 from requests.utils import requote_uri
 
-from .decode import charset_from_content_type
-from .errors import (
-    FetchError,
-    HTTPStatusError,
-    ScraperError,
-    SkippedError,
-    TooLargeError,
-)
 from .deadline import Deadline, Watchdog
+from .decode import charset_from_content_type
+from .errors import FetchError, HTTPStatusError, SkippedError, TooLargeError
+from .fetch_errors import Retry, format_size, network_error, retry_after_seconds
 from .guard import AddressPolicy, GuardedAdapter
 from .urls import check
 
@@ -119,39 +111,6 @@ class Fetched:
     last_modified: str | None
 
 
-class _Retry(Exception):
-    """A failure worth another attempt; `error` is what the caller sees if none is left."""
-
-    def __init__(self, error: ScraperError, retry_after: float | None = None) -> None:
-        super().__init__(error.reason)
-        self.error = error
-        self.retry_after = retry_after
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Parse a Retry-After header (delta seconds or HTTP date) into seconds from `now`."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-def format_size(n: int) -> str:
-    """Render a byte count as reasons show it: "10 MB", "64 KB" or "1000 bytes"."""
-    for unit, factor in (("MB", 1 << 20), ("KB", 1 << 10)):
-        if n >= factor and n % factor == 0:
-            return f"{n // factor} {unit}"
-    return f"{n} bytes"
-
-
 def looks_like_html(head: bytes) -> bool:
     """True if the first bytes of an untyped body start like an HTML document."""
     return bool(_HTML_SIGNATURE.match(head.removeprefix(b"\xef\xbb\xbf")[:_SNIFF_BYTES]))
@@ -160,57 +119,6 @@ def looks_like_html(head: bytes) -> bool:
 def _media_type(content_type: str | None) -> str | None:
     media = (content_type or "").split(";", 1)[0].strip().lower()
     return media or None
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    """Every exception wrapped inside `exc` (args, causes, urllib3 `reason`), outermost first."""
-    seen: list[BaseException] = []
-    todo = [exc]
-    while todo:
-        current = todo.pop(0)
-        if any(current is s for s in seen):
-            continue
-        seen.append(current)
-        todo += [a for a in current.args if isinstance(a, BaseException)]
-        todo += [e for e in (current.__cause__, current.__context__,
-                             getattr(current, "reason", None)) if isinstance(e, BaseException)]
-    return seen
-
-
-def _network_error(exc: requests.RequestException, options: FetchOptions,
-                   in_body: bool) -> ScraperError | _Retry:
-    """Map a requests/urllib3 failure to a stable reason; retryable ones come as `_Retry`."""
-    causes = _causes(exc)
-
-    def has(*kinds: type[BaseException]) -> bool:
-        return any(isinstance(c, kinds) for c in causes)
-
-    if has(ConnectionRefusedError):
-        return _Retry(FetchError("connection refused"))
-    # urllib3's NewConnectionError subclasses ConnectTimeoutError, hence requests' own class.
-    if has(requests.ConnectTimeout):
-        return _Retry(FetchError(f"timeout after {options.connect_timeout:g} s (connect)"))
-    if has(requests.ReadTimeout, urllib3.exceptions.ReadTimeoutError, socket.timeout):
-        return _Retry(FetchError(f"timeout after {options.read_timeout:g} s (read)"))
-    if has(ssl.SSLCertVerificationError):
-        return FetchError("TLS error: certificate verify failed")
-    if has(requests.exceptions.SSLError, ssl.SSLError):
-        return FetchError("TLS error: handshake failed")
-    if has(urllib3.exceptions.NameResolutionError, socket.gaierror):
-        return FetchError("DNS lookup failed")
-    if has(requests.exceptions.ContentDecodingError):
-        return FetchError("bad content encoding")
-    reset = has(ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
-    if in_body:
-        return _Retry(FetchError("connection reset while reading body" if reset
-                                 else "connection closed while reading body"))
-    if reset:
-        return _Retry(FetchError("connection reset"))
-    if has(http.client.RemoteDisconnected):
-        return _Retry(FetchError("connection closed by server"))
-    if has(requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader):
-        return FetchError("invalid request")
-    return _Retry(FetchError("connection failed"))
 
 
 def _drain(response: requests.Response) -> None:
@@ -308,7 +216,7 @@ class Fetcher:
             try:
                 final_url, response, body = self._attempt(url, headers, html_only, truncate)
                 break
-            except _Retry as retry:
+            except Retry as retry:
                 if attempt > self.options.retries:
                     raise retry.error from retry.__cause__
                 self.sleep(self._delay(attempt, retry.retry_after))
@@ -384,8 +292,9 @@ class Fetcher:
                 timeout=(max(0.001, min(o.connect_timeout, deadline.remaining())),
                          o.read_timeout))
         except requests.RequestException as exc:
-            raise _network_error(exc, o, in_body=False) from exc
-        except urllib3.exceptions.LocationParseError as exc:
+            raise network_error(exc, o.connect_timeout, o.read_timeout, in_body=False) from exc
+        except (urllib3.exceptions.LocationParseError, UnicodeError, ValueError) as exc:
+            # e.g. user:password in the URL that HTTP basic auth cannot encode (latin-1)
             raise FetchError("invalid request") from exc
 
     def _body(self, response: requests.Response, html_only: bool, conditional: bool,
@@ -398,7 +307,7 @@ class Fetcher:
             _drain(response)
             error = HTTPStatusError(f"HTTP {status}", status)
             if status == 429 or 500 <= status <= 599:
-                raise _Retry(error, retry_after_seconds(response.headers.get("retry-after")))
+                raise Retry(error, retry_after_seconds(response.headers.get("retry-after")))
             raise error
         media = _media_type(response.headers.get("content-type"))
         if html_only and media is not None and media not in HTML_TYPES:
@@ -426,7 +335,8 @@ class Fetcher:
                     self._sniff(b"".join(chunks))
                     sniffed = True
         except requests.RequestException as exc:
-            raise _network_error(exc, self.options, in_body=True) from exc
+            raise network_error(exc, self.options.connect_timeout,
+                                self.options.read_timeout, in_body=True) from exc
         body = b"".join(chunks)
         if not sniffed:
             self._sniff(body)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,23 +145,32 @@ def precheck_host(host: str, port: int, policy: AddressPolicy,
 def connect_checked(host: str, port: int, policy: AddressPolicy, timeout: float | None,
                     source_address: tuple[str, int] | None = None,
                     socket_options: Any = None) -> socket.socket:
-    """Resolve, check every address, then connect to a checked address (never to another)."""
+    """Resolve, check every address, then connect to a checked address (never to another).
+
+    `timeout` covers the lookup and the whole connect; each address gets an equal share of the
+    time left, so an unreachable first address (say, IPv6 without a route) leaves time to try
+    the next.
+    """
+    end = None if timeout is None else time.monotonic() + timeout
+    infos = precheck_host(host, port, policy, timeout)
     error: OSError | None = None
-    for family, kind, proto, _, address in precheck_host(host, port, policy, timeout):
-        sock = socket.socket(family, kind, proto)
+    for i, (family, kind, proto, _, address) in enumerate(infos):
+        share = None if end is None else max(0.001, (end - time.monotonic()) / (len(infos) - i))
+        sock = None
         try:
+            sock = socket.socket(family, kind, proto)
             for option in socket_options or ():
                 sock.setsockopt(*option)
-            sock.settimeout(timeout)
+            sock.settimeout(share)
             if source_address:
                 sock.bind(source_address)
             sock.connect(address)
+            sock.settimeout(timeout)
             return sock
         except OSError as exc:
-            sock.close()
+            if sock is not None:
+                sock.close()
             error = exc
-            if isinstance(exc, socket.timeout):
-                break  # the connect timeout is for the whole connection, not each address
     assert error is not None
     raise error
 

@@ -180,7 +180,7 @@ def _normalise(url: str) -> str:
     port = parts.port
     netloc = host if port is None or port == DEFAULT_PORTS[scheme] else f"{host}:{port}"
     if "@" in parts.netloc:
-        netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
+        netloc = quote(parts.netloc.rsplit("@", 1)[0], safe=_SAFE) + "@" + netloc
     path = remove_dot_segments(quote(parts.path, safe=_SAFE)) or "/"
     params = [p for p in parts.query.split("&") if p and _keep_param(p)]
     query = quote("&".join(params), safe=_SAFE)

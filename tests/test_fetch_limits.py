@@ -124,3 +124,10 @@ def test_a_fetcher_used_again_after_close_still_keeps_its_deadlines(
         assert time.monotonic() - started < 2 + 1
     finally:
         fetcher.close()
+
+
+def test_credentials_basic_auth_cannot_encode_are_an_invalid_request(
+        fault_server: FaultServer) -> None:
+    with Fetcher(OPTIONS) as fetcher:
+        error = fetch_error(fetcher, f"http://用户:密码@127.0.0.1:{fault_server.port}/")
+    assert error.reason == "invalid request"

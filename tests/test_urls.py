@@ -150,3 +150,7 @@ def test_unencodable_text_is_an_invalid_url_not_a_crash() -> None:
     with pytest.raises(InputError) as info:
         normalise("http://example.com/\udc00")
     assert info.value.reason == "invalid URL: unparseable"
+
+
+def test_non_ascii_user_info_is_percent_encoded() -> None:
+    assert normalise("http://José:ß@example.com/") == "http://Jos%C3%A9:%C3%9F@example.com/"
