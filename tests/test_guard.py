@@ -185,3 +185,36 @@ def test_dns_lookups_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         release.set()
     assert info.value.reason == "timeout after 1 s"
     assert elapsed < 2
+
+
+@pytest.mark.parametrize("listening", [True, False])
+def test_dns_rebinding_can_neither_reach_nor_probe_a_refused_address(
+        monkeypatch: pytest.MonkeyPatch, listening: bool) -> None:
+    # The name first answers an allowed address, then a refused one: the address checked must
+    # be the address connected to, so the refused one sees no handshake and its state (open or
+    # closed port) cannot change the outcome.
+    with socket.socket() as refused, socket.socket() as allowed:
+        refused.bind(("127.0.0.1", 0))
+        port = refused.getsockname()[1]
+        allowed.bind(("127.0.0.2", port))
+        allowed.listen()
+        if listening:
+            refused.listen()
+        answers = iter(["127.0.0.2"])
+        real = socket.getaddrinfo
+
+        def rebinding(host: str, *args, **kwargs):
+            if host != "rebind.example":
+                return real(host, *args, **kwargs)
+            address = next(answers, "127.0.0.1")
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+        options = FetchOptions(allowed_endpoints=frozenset({("127.0.0.2", port)}),
+                               total_timeout=1, retries=0)
+        with Fetcher(options) as fetcher, pytest.raises(FetchError) as info:
+            fetcher.fetch(f"http://rebind.example:{port}/")
+        assert info.value.reason == "timeout after 1 s"  # the allowed listener never answers
+        assert accepted(allowed) == 1
+        if listening:
+            assert accepted(refused) == 0
