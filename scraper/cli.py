@@ -397,14 +397,21 @@ _CRAWL_EXAMPLES = _examples(
               help="Requests in flight at once overall.")
 @click.option("--user-agent", default=DEFAULT_USER_AGENT, show_default=True, help="User-Agent header.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
-              help="Connect and read timeouts, seconds.")
+              help="Seconds one attempt may take in all: DNS, connect, headers, body and redirect hops "
+                   "(retry and politeness waits not counted). A timed-out attempt is not retried.")
+@click.option("--robots-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              show_default=True, help="The same bound for a robots.txt fetch; on timeout the host has no rules.")
+@click.option("--max-crawl-delay", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Longest robots.txt Crawl-delay honoured, seconds; a longer one is capped (and logged).")
+@click.option("--max-retry-after", type=click.FloatRange(min=0), default=120.0, show_default=True,
+              help="Longest wait a Retry-After header can ask for before a retry, seconds.")
 @click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
               help="Retries on connection errors, 429 and 5xx "
                    "(exponential backoff with jitter; Retry-After honoured).")
 @click.option("--max-redirects", type=click.IntRange(min=0), default=5, show_default=True,
               help="Redirects followed per URL; every hop is checked like the first URL.")
 @click.option("--max-bytes", default="10MB", show_default=True,
-              help="Largest body read; a larger page is a recorded failure. "
+              help="Largest body read, counted after decompression; a larger page is a recorded failure. "
                    "Sizes: 10MB, 10M, 10MiB, 512k, 1.5GB or bytes (binary multiples: 1K = 1024).")
 @click.option("--ignore-robots", is_flag=True, help="Do not fetch or obey robots.txt.")
 @click.option("--allow-private", is_flag=True,
@@ -423,7 +430,8 @@ _CRAWL_EXAMPLES = _examples(
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @verbose_option
 def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host: int, concurrency: int,
-          user_agent: str, timeout: float, retries: int, max_redirects: int, max_bytes: str,
+          user_agent: str, timeout: float, robots_timeout: float, max_crawl_delay: float,
+          max_retry_after: float, retries: int, max_redirects: int, max_bytes: str,
           ignore_robots: bool, allow_private: bool, retry_failed: bool, save_html: str | None,
           rules: tuple[str, ...], jobs: int, no_learn: bool, load_only: bool, quiet: bool) -> None:
     """Fetch and clean every URL of a list, politely and resumably.
@@ -435,6 +443,8 @@ def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host
     """
     try:
         fetch = FetchOptions(user_agent=user_agent, connect_timeout=timeout, read_timeout=timeout,
+                             total_timeout=timeout, robots_timeout=robots_timeout,
+                             max_crawl_delay=max_crawl_delay, retry_after_cap=max_retry_after,
                              retries=retries, max_redirects=max_redirects,
                              max_bytes=_size(max_bytes), allow_private=allow_private)
     except click.BadParameter as exc:

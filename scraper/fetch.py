@@ -1,46 +1,42 @@
-"""Fetch one page safely: address guard, retries, manual redirects, size cap, HTML only.
+"""Fetch one page safely: address guard, deadline, retries, manual redirects, size cap, HTML only.
 
 Failure reasons are short and stable because the crawl summary groups failures by reason. The
-convention: the text before the first ": " names the group ("HTTP 404", "timeout after 30 s
-(read)", "connection refused", "connection reset while reading body", "redirect loop: <url>",
-"too many redirects (>5)", "not HTML: application/pdf", "body larger than 10 MB",
-"private address refused: 10.0.0.1 (...)", "DNS lookup failed", "TLS error: <what>").
+convention: the text before the first ": " names the group ("HTTP 404", "timeout after 30 s"
+(the whole attempt), "timeout after 10 s (connect)", "connection refused", "connection reset
+while reading body", "redirect loop: <url>", "too many redirects (>5)", "not HTML:
+application/pdf", "body larger than 10 MB", "private address refused: 10.0.0.1 (...)", "DNS
+lookup failed", "TLS error: <what>"); `scraper.fetch_errors` maps network failures to them.
 """
 
 from __future__ import annotations
 
-import http.client
 import importlib.metadata
 import random
 import re
-import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
 import requests
 import urllib3.exceptions
 from requests.utils import requote_uri
 
+from .deadline import Deadline, Watchdog
 from .decode import charset_from_content_type
-from .errors import (
-    FetchError,
-    HTTPStatusError,
-    ScraperError,
-    SkippedError,
-    TooLargeError,
-)
-from .guard import AddressPolicy, GuardedAdapter, precheck_host
-from .urls import check, host_key
+from .errors import FetchError, HTTPStatusError, SkippedError, TooLargeError
+from .fetch_errors import Retry, format_size, network_error, retry_after_seconds
+from .guard import AddressPolicy, GuardedAdapter
+from .urls import check
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
+# An unwanted body (redirect, error page) is read up to this many decoded bytes so the
+# connection can be reused; a longer one costs the connection instead.
+_DRAIN_BYTES = 64 * 1024
 _SNIFF_BYTES = 1024
 # The WHATWG "text/html" sniffing signatures, matched after leading whitespace.
 _HTML_SIGNATURE = re.compile(
@@ -62,9 +58,13 @@ DEFAULT_USER_AGENT = f"scraper/{_version()} (+https://github.com/scraper-dev/scr
 class FetchOptions:
     """How to fetch: identity, timeouts (seconds), retry policy, limits and address policy.
 
-    `total_timeout` bounds one attempt's wall-clock time so a server dripping one byte per
-    read-timeout cannot hold a worker forever. `allowed_endpoints` exempts exact `(ip, port)`
-    pairs from the private-address rule (tests, local mirrors).
+    `total_timeout` bounds one attempt (DNS, connect, headers, body, every redirect hop) so a
+    server dripping one byte per read-timeout cannot hold a worker; backoff and politeness
+    waits do not count. `connect_timeout` and `read_timeout` bound each connect and each read
+    within it. `retry_after_cap` caps the wait a Retry-After header asks for. `max_bytes` caps
+    a body after decompression. `robots_timeout` is the `total_timeout` of robots.txt fetches;
+    `max_crawl_delay` caps the robots.txt Crawl-delay honoured. `allowed_endpoints` exempts
+    exact `(ip, port)` pairs from the private-address rule (tests, local mirrors).
     """
 
     user_agent: str = DEFAULT_USER_AGENT
@@ -80,6 +80,7 @@ class FetchOptions:
     allow_private: bool = False
     allowed_endpoints: frozenset[tuple[str, int]] = field(default_factory=frozenset)
     robots_timeout: float = 10.0
+    max_crawl_delay: float = 60.0
 
     @property
     def policy(self) -> AddressPolicy:
@@ -110,39 +111,6 @@ class Fetched:
     last_modified: str | None
 
 
-class _Retry(Exception):
-    """A failure worth another attempt; `error` is what the caller sees if none is left."""
-
-    def __init__(self, error: ScraperError, retry_after: float | None = None) -> None:
-        super().__init__(error.reason)
-        self.error = error
-        self.retry_after = retry_after
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Parse a Retry-After header (delta seconds or HTTP date) into seconds from `now`."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-def format_size(n: int) -> str:
-    """Render a byte count as reasons show it: "10 MB", "64 KB" or "1000 bytes"."""
-    for unit, factor in (("MB", 1 << 20), ("KB", 1 << 10)):
-        if n >= factor and n % factor == 0:
-            return f"{n // factor} {unit}"
-    return f"{n} bytes"
-
-
 def looks_like_html(head: bytes) -> bool:
     """True if the first bytes of an untyped body start like an HTML document."""
     return bool(_HTML_SIGNATURE.match(head.removeprefix(b"\xef\xbb\xbf")[:_SNIFF_BYTES]))
@@ -153,65 +121,28 @@ def _media_type(content_type: str | None) -> str | None:
     return media or None
 
 
-def _causes(exc: BaseException) -> list[BaseException]:
-    """Every exception wrapped inside `exc` (args, causes, urllib3 `reason`), outermost first."""
-    seen: list[BaseException] = []
-    todo = [exc]
-    while todo:
-        current = todo.pop(0)
-        if any(current is s for s in seen):
-            continue
-        seen.append(current)
-        todo += [a for a in current.args if isinstance(a, BaseException)]
-        todo += [e for e in (current.__cause__, current.__context__,
-                             getattr(current, "reason", None)) if isinstance(e, BaseException)]
-    return seen
-
-
-def _network_error(exc: requests.RequestException, options: FetchOptions,
-                   in_body: bool) -> ScraperError | _Retry:
-    """Map a requests/urllib3 failure to a stable reason; retryable ones come as `_Retry`."""
-    causes = _causes(exc)
-
-    def has(*kinds: type[BaseException]) -> bool:
-        return any(isinstance(c, kinds) for c in causes)
-
-    if has(ConnectionRefusedError):
-        return _Retry(FetchError("connection refused"))
-    # urllib3's NewConnectionError subclasses ConnectTimeoutError, hence requests' own class.
-    if has(requests.ConnectTimeout):
-        return _Retry(FetchError(f"timeout after {options.connect_timeout:g} s (connect)"))
-    if has(requests.ReadTimeout, urllib3.exceptions.ReadTimeoutError, socket.timeout):
-        return _Retry(FetchError(f"timeout after {options.read_timeout:g} s (read)"))
-    if has(ssl.SSLCertVerificationError):
-        return FetchError("TLS error: certificate verify failed")
-    if has(requests.exceptions.SSLError, ssl.SSLError):
-        return FetchError("TLS error: handshake failed")
-    if has(urllib3.exceptions.NameResolutionError, socket.gaierror):
-        return FetchError("DNS lookup failed")
-    if has(requests.exceptions.ContentDecodingError):
-        return FetchError("bad content encoding")
-    reset = has(ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
-    if in_body:
-        return _Retry(FetchError("connection reset while reading body" if reset
-                                 else "connection closed while reading body"))
-    if reset:
-        return _Retry(FetchError("connection reset"))
-    if has(http.client.RemoteDisconnected):
-        return _Retry(FetchError("connection closed by server"))
-    if has(requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader):
-        return FetchError("invalid request")
-    return _Retry(FetchError("connection failed"))
-
-
 def _drain(response: requests.Response) -> None:
-    """Read a small unwanted body (redirect, error page) so the connection can be reused."""
-    declared = response.headers.get("content-length", "").strip()
-    if declared.isdigit() and int(declared) <= _CHUNK:
-        try:
-            response.content  # noqa: B018  (bytes only; the text is never decoded here)
-        except requests.RequestException:
-            pass  # the connection is simply closed instead of pooled
+    """Read a small unwanted body (redirect, error page) so the connection can be reused.
+
+    At most `_DRAIN_BYTES` are decoded, whatever the status or the encoding chain: a longer or
+    broken body is left unread and `response.close()` then drops the connection instead.
+    """
+    read = 0
+    try:
+        for chunk in response.iter_content(chunk_size=_CHUNK):
+            read += len(chunk)
+            if read > _DRAIN_BYTES:
+                return
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+        pass  # the connection is simply closed instead of pooled
+
+
+class _Session(requests.Session):
+    """A session that never follows redirects itself: requests would read a redirect's whole
+    body, uncapped, just to learn where it leads, even with `allow_redirects=False`."""
+
+    def get_redirect_target(self, resp: requests.Response) -> None:
+        return None
 
 
 class Fetcher:
@@ -231,6 +162,7 @@ class Fetcher:
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
+        self._watchdog = Watchdog()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -244,13 +176,14 @@ class Fetcher:
             sessions, self._sessions = self._sessions, []
         for session in sessions:
             session.close()
+        self._watchdog.close()
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
+            session = _Session()
             session.trust_env = False  # an environment proxy would bypass the address guard
-            adapter = GuardedAdapter(self.options.policy, max_retries=0)
+            adapter = GuardedAdapter(self.options.policy, self._watchdog, max_retries=0)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             session.headers.update({
@@ -263,11 +196,12 @@ class Fetcher:
         return session
 
     def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None,
-              *, html_only: bool = True) -> Fetched:
+              *, html_only: bool = True, truncate: bool = False) -> Fetched:
         """Fetch `url` and return its body, or raise a `ScraperError` with a stable reason.
 
         With `etag`/`last_modified` the request is conditional and an unchanged page comes back
         as status 304 with an empty body. `html_only=False` accepts any content type (robots).
+        `truncate=True` returns the first `max_bytes` of a larger body instead of failing.
         """
         started = time.monotonic()
         url = check(url)
@@ -280,9 +214,9 @@ class Fetcher:
         while True:
             attempt += 1
             try:
-                final_url, response, body = self._attempt(url, headers, html_only)
+                final_url, response, body = self._attempt(url, headers, html_only, truncate)
                 break
-            except _Retry as retry:
+            except Retry as retry:
                 if attempt > self.options.retries:
                     raise retry.error from retry.__cause__
                 self.sleep(self._delay(attempt, retry.retry_after))
@@ -304,20 +238,35 @@ class Fetcher:
             return min(retry_after, o.retry_after_cap)
         return random.uniform(0, min(o.backoff_cap, o.backoff_base * 2 ** (attempt - 1)))
 
-    def _attempt(self, url: str, headers: Mapping[str, str],
-                 html_only: bool) -> tuple[str, requests.Response, bytes]:
-        """One try: follow redirects by hand, checking every hop, then read the final body."""
+    def _attempt(self, url: str, headers: Mapping[str, str], html_only: bool,
+                 truncate: bool) -> tuple[str, requests.Response, bytes]:
+        """One try under one deadline; its expiry wins over whatever error it caused."""
+        with self._watchdog.arm(self.options.total_timeout) as deadline:
+            try:
+                result = self._follow(url, headers, html_only, truncate, deadline)
+            except Exception as exc:
+                if deadline.expired:
+                    raise self._timeout() from exc
+                raise
+            if deadline.fired:  # a read-until-close body looks complete once shut down
+                raise self._timeout()
+            return result
+
+    def _timeout(self) -> FetchError:
+        # Not retried: a server that cannot answer within the attempt's time is not asked again.
+        return FetchError(f"timeout after {self.options.total_timeout:g} s")
+
+    def _follow(self, url: str, headers: Mapping[str, str], html_only: bool, truncate: bool,
+                deadline: Deadline) -> tuple[str, requests.Response, bytes]:
+        """Follow redirects by hand, checking every hop, then read the final body."""
         o = self.options
-        deadline = time.monotonic() + o.total_timeout
         current, seen, hops = url, {url}, 0
         while True:
-            host, _, port = host_key(current).rpartition(":")
-            precheck_host(host, int(port), o.policy)
-            response = self._get(current, headers)
+            response = self._get(current, headers, deadline)
             try:
                 location = response.headers.get("location")
                 if response.status_code not in REDIRECT_STATUSES or not location:
-                    body = self._body(response, html_only, bool(headers), deadline)
+                    body = self._body(response, html_only, bool(headers), truncate)
                     return current, response, body
                 _drain(response)
                 target = check(urljoin(current, requote_uri(location.strip())))
@@ -331,21 +280,25 @@ class Fetcher:
             finally:
                 response.close()
             if self.before_hop is not None:
-                # The politeness wait is not the server's time: it does not count to the deadline.
-                waited = time.monotonic()
-                self.before_hop()
-                deadline += time.monotonic() - waited
+                with deadline.paused():  # the politeness wait is not the server's time
+                    self.before_hop()
 
-    def _get(self, url: str, headers: Mapping[str, str]) -> requests.Response:
+    def _get(self, url: str, headers: Mapping[str, str],
+             deadline: Deadline) -> requests.Response:
+        o = self.options
         try:
             return self._session().get(
                 url, headers=dict(headers), stream=True, allow_redirects=False,
-                timeout=(self.options.connect_timeout, self.options.read_timeout))
+                timeout=(max(0.001, min(o.connect_timeout, deadline.remaining())),
+                         o.read_timeout))
         except requests.RequestException as exc:
-            raise _network_error(exc, self.options, in_body=False) from exc
+            raise network_error(exc, o.connect_timeout, o.read_timeout, in_body=False) from exc
+        except (urllib3.exceptions.LocationParseError, UnicodeError, ValueError) as exc:
+            # e.g. user:password in the URL that HTTP basic auth cannot encode (latin-1)
+            raise FetchError("invalid request") from exc
 
     def _body(self, response: requests.Response, html_only: bool, conditional: bool,
-              deadline: float) -> bytes:
+              truncate: bool) -> bytes:
         """Check status, type and size from the headers, then stream the body under the cap."""
         status = response.status_code
         if status == 304 and conditional:
@@ -354,7 +307,7 @@ class Fetcher:
             _drain(response)
             error = HTTPStatusError(f"HTTP {status}", status)
             if status == 429 or 500 <= status <= 599:
-                raise _Retry(error, retry_after_seconds(response.headers.get("retry-after")))
+                raise Retry(error, retry_after_seconds(response.headers.get("retry-after")))
             raise error
         media = _media_type(response.headers.get("content-type"))
         if html_only and media is not None and media not in HTML_TYPES:
@@ -362,24 +315,28 @@ class Fetcher:
         cap = self.options.max_bytes
         too_large = TooLargeError(f"body larger than {format_size(cap)}")
         declared = response.headers.get("content-length", "").strip()
-        if declared.isdigit() and int(declared) > cap:
+        if declared.isdigit() and int(declared) > cap and not truncate:
             raise too_large
         chunks: list[bytes] = []
         total = 0
         sniffed = not (html_only and media is None)
         try:
+            # Decoded bytes are counted: urllib3 (>= 2.6) inflates no more than each chunk asks
+            # for, through at most five stacked encodings, so a bomb never lands in memory.
             for chunk in response.iter_content(chunk_size=_CHUNK):
                 total += len(chunk)
                 if total > cap:
-                    raise too_large
+                    if not truncate:
+                        raise too_large
+                    chunks.append(chunk[:len(chunk) - (total - cap)])
+                    break
                 chunks.append(chunk)
                 if not sniffed and total >= _SNIFF_BYTES:
                     self._sniff(b"".join(chunks))
                     sniffed = True
-                if time.monotonic() > deadline:
-                    raise FetchError(f"timeout after {self.options.total_timeout:g} s (total)")
         except requests.RequestException as exc:
-            raise _network_error(exc, self.options, in_body=True) from exc
+            raise network_error(exc, self.options.connect_timeout,
+                                self.options.read_timeout, in_body=True) from exc
         body = b"".join(chunks)
         if not sniffed:
             self._sniff(body)

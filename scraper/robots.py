@@ -1,13 +1,17 @@
 """robots.txt: fetched once per host:port, cached, thread-safe, parsed with Protego.
 
 Availability rules (ours, close to common crawler practice): a robots.txt that is missing (404
-and other 4xx), unreachable, too large, refused by the address guard, or failing with 5xx after
+and other 4xx), unreachable, timed out, refused by the address guard, or failing with 5xx after
 retries means "no rules"; 401/403 mean the whole host is off limits. (RFC 9309 would treat 5xx
 as "disallow all"; we follow the project's spec instead.) Redirects are followed by the fetcher.
+Of a file over 512 KiB the first 512 KiB are parsed, as Google does. The Crawl-delay honoured is
+capped (`FetchOptions.max_crawl_delay`), so one line of robots.txt cannot stall a host forever.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -19,8 +23,10 @@ from .errors import HTTPStatusError, ScraperError, SkippedError
 from .fetch import Fetcher, FetchOptions
 from .urls import check, host_key, normalise
 
-# RFC 9309 asks crawlers to parse at least 500 KiB; beyond that the file is ignored whole.
+# RFC 9309 asks crawlers to parse at least 500 KiB; what lies beyond is ignored, not the file.
 ROBOTS_MAX_BYTES = 512 * 1024
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,8 +48,8 @@ class RobotsCache:
     """Answers "may this user agent fetch this URL?" for many threads, one fetch per host.
 
     Built from a `Fetcher` (its options and sleep function are reused) or from `FetchOptions`.
-    The robots fetch uses `robots_timeout` for connect, read and total time, the same address
-    guard and the same retry policy as page fetches.
+    The robots fetch uses `robots_timeout` as its attempt deadline (DNS, connect, headers and
+    body, redirects included), the same address guard and the same retry policy as pages.
     """
 
     def __init__(self, source: Fetcher | FetchOptions) -> None:
@@ -51,6 +57,7 @@ class RobotsCache:
         sleep = source.sleep if isinstance(source, Fetcher) else time.sleep
         before_hop = source.before_hop if isinstance(source, Fetcher) else None
         self.user_agent = options.user_agent
+        self.max_crawl_delay = options.max_crawl_delay
         self._fetcher = Fetcher(replace(
             options, connect_timeout=min(options.connect_timeout, options.robots_timeout),
             read_timeout=options.robots_timeout, total_timeout=options.robots_timeout,
@@ -100,23 +107,33 @@ class RobotsCache:
             if entry is None or entry.rules is None:
                 url = f"{scheme}://{url_or_host_key}/"
             else:
-                return self._delay(entry.rules, user_agent)
-        return self._delay(self.rules(url), user_agent)
+                    return self._delay(entry.rules, user_agent, url)
+        return self._delay(self.rules(url), user_agent, host_key(url))
 
-    def _delay(self, rules: RobotsRules, user_agent: str | None) -> float | None:
+    def _delay(self, rules: RobotsRules, user_agent: str | None, host: str) -> float | None:
         if rules.parser is None:
             return None
-        return rules.parser.crawl_delay(user_agent or self.user_agent)
+        delay = rules.parser.crawl_delay(user_agent or self.user_agent)
+        if delay is None or math.isnan(delay) or delay < 0:
+            return None
+        if delay > self.max_crawl_delay:
+            log.warning("Crawl-delay %.15g s of %s capped at %.15g s",
+                        delay, host, self.max_crawl_delay)
+            return self.max_crawl_delay
+        return float(delay)
 
     def _load(self, url: str) -> RobotsRules:
         parts = urlsplit(normalise(url))
         robots_url = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}/robots.txt"
         try:
-            fetched = self._fetcher.fetch(robots_url, html_only=False)
+            fetched = self._fetcher.fetch(robots_url, html_only=False, truncate=True)
         except HTTPStatusError as exc:
             return RobotsRules(disallow_all=exc.status in (401, 403), source=exc.reason)
         except ScraperError as exc:
             return RobotsRules(source=exc.reason)
         # RFC 9309: robots.txt is UTF-8; a stray bad byte must not void the whole file.
-        text = fetched.body.decode("utf-8", "replace")
+        body = fetched.body
+        if len(body) >= ROBOTS_MAX_BYTES:
+            body = body[:body.rfind(b"\n") + 1]  # a rule cut in half is not a rule
+        text = body.decode("utf-8", "replace")
         return RobotsRules(parser=Protego.parse(text), source="robots.txt")

@@ -1,6 +1,7 @@
 """URL hygiene for the crawler: validation, normalisation for de-duplication, politeness keys.
 
-Error policy: a URL that is malformed (no host, bad port, whitespace, unparseable host) raises
+Error policy: a URL that is malformed (no host, bad port, whitespace, unparseable host, a host
+label over 63 characters, anything urllib3 would refuse) raises
 `InputError("invalid URL: <why>")`; a well-formed URL with a scheme other than http/https raises
 `SecurityError("unsupported scheme: <scheme>")`, because fetching `file:` or `gopher:` is a
 policy question, not a typo. Reasons name the cause only, so failures group well in summaries.
@@ -14,6 +15,8 @@ from collections.abc import Iterable, Iterator
 from urllib.parse import SplitResult, quote, unquote_plus, urlsplit
 
 import idna
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from .errors import InputError, SecurityError
 
@@ -27,6 +30,7 @@ TRACKING_PARAMS = frozenset({
 _WHITESPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 # Characters left alone when re-quoting path and query: reserved ASCII and existing escapes.
 _SAFE = "!#$%&'()*+,/:;=?@[]~"
+_DOTS = {"%2e": ".", ".%2e": "..", "%2e.": "..", "%2e%2e": ".."}
 
 
 def _encodable(text: str) -> bool:
@@ -68,7 +72,47 @@ def _split(url: str) -> SplitResult:
         raise _fail("bad port") from exc
     if port == 0:
         raise _fail("bad port")
+    try:
+        parse_url(url)  # what the fetch will do with it: refuse here what it would choke on
+    except (LocationParseError, ValueError, UnicodeError) as exc:
+        raise _fail("unparseable") from exc
+    _normal_host(parts.hostname)
     return parts
+
+
+def _ipv4_number(part: str) -> int | None:
+    """A WHATWG IPv4 number: decimal, 0x-hex or 0-octal; None if `part` is not one."""
+    base = 10
+    if part[:2] in ("0x", "0X"):
+        part, base = part[2:], 16
+    elif len(part) > 1 and part.startswith("0"):
+        part, base = part[1:], 8
+    if not part:
+        return 0
+    try:
+        return int(part, base) if part.isalnum() and part.isascii() else None
+    except ValueError:
+        return None
+
+
+def _ipv4(host: str) -> str | None:
+    """The dotted quad for a host the WHATWG URL parser reads as IPv4 (`0x7f000001`,
+    `2130706433`, `0177.0.0.1`, `127.1`), None for a domain; a host that ends in a number but
+    is no valid address is refused, as browsers refuse it."""
+    parts = host.split(".")
+    if parts[-1] == "" and len(parts) > 1:
+        parts.pop()
+    if not parts or _ipv4_number(parts[-1]) is None or (
+            not parts[-1].isdigit() and not parts[-1].lower().startswith("0x")):
+        return None  # does not end in a number: a domain name
+    numbers = [_ipv4_number(p) if p else None for p in parts]
+    if len(parts) > 4 or any(n is None for n in numbers):
+        raise _fail("bad host")
+    *head, last = [n for n in numbers if n is not None]
+    if any(n > 255 for n in head) or last >= 256 ** (5 - len(numbers)):
+        raise _fail("bad host")
+    value = last + sum(n << (8 * (3 - i)) for i, n in enumerate(head))
+    return str(ipaddress.IPv4Address(value))
 
 
 def _normal_host(hostname: str) -> str:
@@ -80,13 +124,43 @@ def _normal_host(hostname: str) -> str:
             raise _fail("bad host") from exc
     if hostname.isascii():
         host = hostname.lower()
-        if not re.fullmatch(r"[a-z0-9._~!$&'()*+,;=-]+", host) or ".." in host:
+        if not re.fullmatch(r"[a-z0-9._~!$&'()*+,;=-]+", host) or ".." in host \
+                or host.startswith("*"):
             raise _fail("bad host")
-        return host
-    try:
-        return idna.encode(hostname, uts46=True).decode("ascii")
-    except idna.IDNAError as exc:
-        raise _fail("bad host") from exc
+        address = _ipv4(host)
+        if address is not None:
+            return address
+    else:
+        try:
+            host = idna.encode(hostname, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError, ValueError) as exc:
+            raise _fail("bad host") from exc
+    labels = host.removesuffix(".").split(".")
+    if len(host) > 253 or any(not 0 < len(label) <= 63 for label in labels):
+        raise _fail("bad host")  # DNS limits: 63 per label, 253 in all
+    return host
+
+
+def remove_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4: resolve `.` and `..` segments, so `/a/./b/../c` is `/a/c`
+    (`%2e` counts as a dot, as in browsers)."""
+    output: list[str] = []
+    segments = path.split("/")
+    for i, segment in enumerate(segments):
+        last = i == len(segments) - 1
+        segment = _DOTS.get(segment.lower(), segment)
+        if segment == ".":
+            if last:
+                output.append("")
+        elif segment == "..":
+            if len(output) > 1:
+                output.pop()
+            if last:
+                output.append("")
+        else:
+            output.append(segment)
+    result = "/".join(output)
+    return result if result.startswith("/") or not path.startswith("/") else "/" + result
 
 
 def _keep_param(part: str) -> bool:
@@ -99,17 +173,25 @@ def normalise(url: str) -> str:
 
     Lower-cases scheme and host, IDNA-encodes the host, drops the default port and the fragment,
     removes tracking parameters (utm_*, fbclid, gclid...) keeping the order of the others,
-    percent-encodes non-ASCII path/query characters and turns an empty path into "/".
+    percent-encodes non-ASCII path/query characters, removes `.` and `..` path segments, turns
+    an empty path into "/" and writes IPv4 hosts as dotted quads (`0x7f000001` is 127.0.0.1).
     Surrounding whitespace is ignored; inner whitespace is an error.
     """
+    try:
+        return _normalise(url)
+    except (ValueError, UnicodeError) as exc:  # e.g. a lone surrogate: never past this point
+        raise _fail("unparseable") from exc
+
+
+def _normalise(url: str) -> str:
     parts = _split(url)
     scheme = parts.scheme.lower()
     host = _normal_host(parts.hostname or "")
     port = parts.port
     netloc = host if port is None or port == DEFAULT_PORTS[scheme] else f"{host}:{port}"
     if "@" in parts.netloc:
-        netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
-    path = quote(parts.path, safe=_SAFE) or "/"
+        netloc = quote(parts.netloc.rsplit("@", 1)[0], safe=_SAFE) + "@" + netloc
+    path = remove_dot_segments(quote(parts.path, safe=_SAFE)) or "/"
     params = [p for p in parts.query.split("&") if p and _keep_param(p)]
     query = quote("&".join(params), safe=_SAFE)
     return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")

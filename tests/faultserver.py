@@ -19,6 +19,10 @@ Built-in paths (query parameters in brackets):
     /missing           404
     /gzip              gzip-encoded HTML
     /legacy            cp1252 bytes, Content-Type: text/html without charset, no <meta charset>
+    /drip-headers      the status line and headers, one byte every `server.drip_seconds`
+    /drip-body         headers at once, then the body one byte every `server.drip_seconds`
+    /stacked-bomb[?status=S&mb=M]  status S (default 200; a 3xx also sends Location: /article)
+                       with `Content-Encoding: gzip, gzip`: M MB (default 256) of HTML in < 1 KB
 Extra pages: `server.add_page(path, body, content_type=..., status=..., headers=...)`.
 `server.latency` delays every answer. The request log (`server.log`, `server.count(path)`) and
 `server.max_in_flight` let crawl tests check politeness; `server.aborted` lists paths whose
@@ -34,6 +38,7 @@ import struct
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -78,6 +83,7 @@ DEFAULT_ROBOTS = "User-agent: *\nDisallow: /private\nCrawl-delay: 2\n"
 LAST_MODIFIED = "Wed, 01 Jan 2025 00:00:00 GMT"
 _BOMB_SIZE = 16 * 1024 * 1024
 _bomb_cache: list[bytes] = []
+_stacked_cache: dict[int, bytes] = {}
 
 
 @dataclass
@@ -130,6 +136,7 @@ class FaultServer:
         self.robots_txt = robots_txt
         self.robots_status = 200
         self.slow_seconds = 5.0
+        self.drip_seconds = 1.0
         self.pages: dict[str, Page] = {}
         self.aborted: list[str] = []
         self.max_in_flight = 0
@@ -282,8 +289,30 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"%PDF" + b"0" * 4996)
         elif path in fault.pages:
             self._page(fault.pages[path])
+        elif path == "/drip-headers":
+            self._drip(fault, b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                       + b"X-Drip: " + b"x" * 1000 + b"\r\n\r\n")
+        elif path == "/drip-body":
+            self._send_headers(200, "text/html; charset=utf-8", {"Content-Length": "1000"})
+            self.wfile.flush()
+            self._drip(fault, b"<html><body>" + b"x" * 988)
+        elif path == "/stacked-bomb":
+            status = int(query.get("status", "200"))
+            headers = {"Content-Encoding": "gzip, gzip"}
+            if 300 <= status <= 399:
+                headers["Location"] = "/article"
+            self._send(status, stacked_bomb(int(query.get("mb", "256"))), "text/html", headers)
         else:
             self._send(404, b"<html><body>no such page</body></html>", "text/html")
+
+    def _drip(self, fault: FaultServer, data: bytes) -> None:
+        """Send `data` one byte at a time until the client gives up (or the server stops)."""
+        self.close_connection = True
+        for i in range(len(data)):
+            self.wfile.write(data[i:i + 1])
+            self.wfile.flush()
+            if fault._stop.wait(fault.drip_seconds):
+                return
 
     def _send_headers(self, status: int, content_type: str | None,
                       headers: dict[str, str] | None = None) -> None:
@@ -345,6 +374,18 @@ def _bomb() -> bytes:
         body = b"<!DOCTYPE html><html><body><p>" + b" " * _BOMB_SIZE + b"</p></body></html>"
         _bomb_cache.append(gzip.compress(body, compresslevel=9))
     return _bomb_cache[0]
+
+
+def stacked_bomb(megabytes: int) -> bytes:
+    """gzip of gzip of `megabytes` MB of HTML: each layer shrinks it about a thousandfold."""
+    if megabytes not in _stacked_cache:
+        inner = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: the gzip container
+        parts = [inner.compress(b"<!DOCTYPE html><html><body><p>")]
+        spaces = b" " * (1 << 20)
+        parts += [inner.compress(spaces) for _ in range(megabytes)]
+        parts.append(inner.flush())
+        _stacked_cache[megabytes] = gzip.compress(b"".join(parts), compresslevel=9)
+    return _stacked_cache[megabytes]
 
 
 @pytest.fixture

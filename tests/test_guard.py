@@ -1,15 +1,16 @@
-"""Address policy: private addresses are refused on the connected socket, on every hop."""
+"""Address policy: private addresses are refused before connecting, on every hop."""
 
 from __future__ import annotations
 
 import socket
 import threading
+import time
 
 import pytest
 import requests
 
 from faultserver import FaultServer
-from scraper.errors import SecurityError
+from scraper.errors import FetchError, SecurityError
 from scraper.fetch import Fetcher, FetchOptions
 from scraper.guard import AddressPolicy, GuardedAdapter, check_address, is_public_address, \
     precheck_host
@@ -22,6 +23,7 @@ REFUSED = "private address refused: 127.0.0.1 (use --allow-private to allow)"
     "100.64.0.1", "0.0.0.0", "224.0.0.1", "239.255.255.250", "240.0.0.1", "255.255.255.255",
     "::1", "::", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "::ffff:127.0.0.1",
     "::ffff:10.0.0.1", "::ffff:169.254.169.254", "2002:7f00:1::1", "64:ff9b:1::1",
+    "fec0::1", "192.0.0.1",
 ])
 def test_non_public_addresses_are_refused(address: str) -> None:
     assert not is_public_address(address)
@@ -106,27 +108,113 @@ def test_redirect_to_another_scheme_is_refused(fault_server: FaultServer) -> Non
     assert info.value.reason == "unsupported scheme: file"
 
 
-def test_https_peer_is_refused_before_the_tls_handshake() -> None:
-    received: list[bytes] = []
+def accepted(listener: socket.socket) -> int:
+    """How many connections completed their TCP handshake with `listener` (the kernel queues
+    them whether or not anyone calls accept)."""
+    listener.setblocking(False)
+    count = 0
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except BlockingIOError:
+            return count
+        conn.close()
+        count += 1
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_no_handshake_is_ever_made_with_a_refused_address(scheme: str) -> None:
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        listener.settimeout(5)
+        listener.listen(16)
         port = listener.getsockname()[1]
+        reasons = set()
+        with Fetcher(FetchOptions(retries=0)) as fetcher:
+            for host in ("127.0.0.1", "localhost", "0x7f000001", "127.1"):
+                with pytest.raises(SecurityError) as info:
+                    fetcher.fetch(f"{scheme}://{host}:{port}/")
+                reasons.add(info.value.reason)
+        assert accepted(listener) == 0
+    assert reasons == {REFUSED}
 
-        def accept() -> None:
-            conn, _ = listener.accept()
-            with conn:
-                conn.settimeout(5)
-                received.append(conn.recv(1024))  # b"" once the client hangs up
 
-        thread = threading.Thread(target=accept)
-        thread.start()
-        session = requests.Session()
-        session.trust_env = False
-        session.mount("https://", GuardedAdapter(AddressPolicy()))
-        with session, pytest.raises(SecurityError) as info:
-            session.get(f"https://localhost:{port}/", timeout=5)
-        thread.join()
-    assert info.value.reason.startswith("private address refused: ")
-    assert received == [b""]  # not even a TLS ClientHello was sent
+def test_a_refusal_does_not_tell_open_ports_from_closed_ones() -> None:
+    with socket.socket() as listener, socket.socket() as closed:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: connecting would be refused
+        with Fetcher(FetchOptions(retries=0)) as fetcher:
+            reasons = []
+            for sock in (listener, closed):
+                with pytest.raises(SecurityError) as info:
+                    fetcher.fetch(f"http://127.0.0.1:{sock.getsockname()[1]}/")
+                reasons.append(info.value.reason)
+    assert reasons == [REFUSED, REFUSED]
+
+
+@pytest.mark.parametrize("address", [
+    "fec0::1", "feff::1", "192.0.0.1", "192.0.0.9", "192.0.0.10", "192.0.0.170", "192.0.2.1",
+    "198.18.0.1", "198.51.100.1", "203.0.113.1", "2001:db8::1", "3fff::1", "5f00::1",
+    "100::1", "100:0:0:1::1", "64:ff9b:1::1", "64:ff9b::7f00:1", "64:ff9b::a00:1",
+    "2001:2::1", "192.88.99.1",
+])
+def test_special_purpose_ranges_are_refused(address: str) -> None:
+    assert not is_public_address(address)
+    with pytest.raises(SecurityError):
+        check_address(address, 80, AddressPolicy())
+
+
+def test_dns_lookups_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+    real = socket.getaddrinfo
+
+    def hanging(host: str, *args, **kwargs):  # a resolver that never answers for this name
+        if host == "hangs.example":
+            release.wait(30)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    options = FetchOptions(total_timeout=1, retries=0)
+    try:
+        with Fetcher(options) as fetcher:
+            started = time.monotonic()
+            with pytest.raises(FetchError) as info:
+                fetcher.fetch("http://hangs.example/")
+            elapsed = time.monotonic() - started
+    finally:
+        release.set()
+    assert info.value.reason == "timeout after 1 s"
+    assert elapsed < 2
+
+
+@pytest.mark.parametrize("listening", [True, False])
+def test_dns_rebinding_can_neither_reach_nor_probe_a_refused_address(
+        monkeypatch: pytest.MonkeyPatch, listening: bool) -> None:
+    # The name first answers an allowed address, then a refused one: the address checked must
+    # be the address connected to, so the refused one sees no handshake and its state (open or
+    # closed port) cannot change the outcome.
+    with socket.socket() as refused, socket.socket() as allowed:
+        refused.bind(("127.0.0.1", 0))
+        port = refused.getsockname()[1]
+        allowed.bind(("127.0.0.2", port))
+        allowed.listen()
+        if listening:
+            refused.listen()
+        answers = iter(["127.0.0.2"])
+        real = socket.getaddrinfo
+
+        def rebinding(host: str, *args, **kwargs):
+            if host != "rebind.example":
+                return real(host, *args, **kwargs)
+            address = next(answers, "127.0.0.1")
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+        options = FetchOptions(allowed_endpoints=frozenset({("127.0.0.2", port)}),
+                               total_timeout=1, retries=0)
+        with Fetcher(options) as fetcher, pytest.raises(FetchError) as info:
+            fetcher.fetch(f"http://rebind.example:{port}/")
+        assert info.value.reason == "timeout after 1 s"  # the allowed listener never answers
+        assert accepted(allowed) == 1
+        if listening:
+            assert accepted(refused) == 0

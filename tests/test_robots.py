@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from dataclasses import replace
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from faultserver import FaultServer
 from scraper.errors import SkippedError
 from scraper.fetch import Fetcher, FetchOptions
-from scraper.robots import RobotsCache
+from scraper.robots import ROBOTS_MAX_BYTES, RobotsCache
 
 OPTIONS = FetchOptions(allow_private=True, connect_timeout=2, read_timeout=2, retries=1,
                        backoff_base=0.01, backoff_cap=0.02, robots_timeout=2)
@@ -97,7 +99,7 @@ def test_unreachable_robots_allows(robots: RobotsCache, fault_server: FaultServe
     cache = RobotsCache(replace(OPTIONS, robots_timeout=0.2, retries=0))
     try:
         assert cache.allowed(fault_server.url("/private/page"))
-        assert cache.rules(fault_server.url("/")).source == "timeout after 0.2 s (read)"
+        assert cache.rules(fault_server.url("/")).source == "timeout after 0.2 s"
     finally:
         cache.close()
 
@@ -119,3 +121,60 @@ def test_robots_fetch_goes_through_the_address_guard(fault_server: FaultServer) 
     finally:
         cache.close()
     assert fault_server.log == []
+
+
+# --- limits: time, size, crawl delay ------------------------------------------------------
+
+def test_a_dripping_robots_txt_is_given_up_at_its_own_deadline(fault_server: FaultServer) -> None:
+    fault_server.add_page("/robots.txt", "", status=302, headers={"Location": "/drip-body"})
+    cache = RobotsCache(replace(OPTIONS, robots_timeout=1, read_timeout=5))
+    try:
+        started = time.monotonic()
+        assert cache.allowed(fault_server.url("/private/page"))  # no rules: allowed
+        elapsed = time.monotonic() - started
+        assert cache.rules(fault_server.url("/")).source == "timeout after 1 s"
+    finally:
+        cache.close()
+    assert elapsed < 2
+    assert fault_server.count("/drip-body") == 1  # a whole-attempt timeout is not retried
+
+
+def test_an_oversized_robots_txt_is_parsed_up_to_512_kib(robots: RobotsCache,
+                                                       fault_server: FaultServer) -> None:
+    comments = "# " + "padding " * 99 + "\n"
+    fault_server.robots_txt = ("User-agent: *\nDisallow: /\n" + comments * (1024 * 1024 // 700)
+                               + "User-agent: *\nAllow: /\n")
+    assert len(fault_server.robots_txt) > 1024 * 1024
+    assert not robots.allowed(fault_server.url("/article"))
+    assert robots.rules(fault_server.url("/")).source == "robots.txt"
+
+
+def test_a_rule_cut_at_the_limit_is_dropped(robots: RobotsCache,
+                                           fault_server: FaultServer) -> None:
+    head = "User-agent: *\nDisallow: /private\n"
+    filler = "#" * (ROBOTS_MAX_BYTES - len(head) - len("Disallow: /ar")) + "\n"
+    fault_server.robots_txt = head + filler + "Disallow: /article-and-more\n"
+    assert robots.allowed(fault_server.url("/article"))  # not "Disallow: /ar"
+    assert not robots.allowed(fault_server.url("/private/page"))
+
+
+def test_crawl_delay_is_capped_and_the_cap_is_logged(fault_server: FaultServer,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    fault_server.robots_txt = "User-agent: *\nCrawl-delay: 100000000\n"
+    cache = RobotsCache(OPTIONS)
+    try:
+        with caplog.at_level(logging.INFO, logger="scraper.robots"):
+            assert cache.crawl_delay(fault_server.url("/")) == 60.0
+    finally:
+        cache.close()
+    assert f"Crawl-delay 100000000 s of 127.0.0.1:{fault_server.port} capped at 60 s" \
+        in caplog.text
+
+
+def test_the_crawl_delay_cap_is_an_option(fault_server: FaultServer) -> None:
+    fault_server.robots_txt = "User-agent: *\nCrawl-delay: 90\n"
+    cache = RobotsCache(replace(OPTIONS, max_crawl_delay=120))
+    try:
+        assert cache.crawl_delay(fault_server.url("/")) == 90.0
+    finally:
+        cache.close()

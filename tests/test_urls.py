@@ -103,3 +103,54 @@ def test_read_url_list_is_lazy() -> None:
         raise AssertionError("read past the first URL")
 
     assert next(read_url_list(lines())) == "https://a.example/"
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("http://example.com/a/./b/../c", "http://example.com/a/c"),
+    ("http://example.com/./a", "http://example.com/a"),
+    ("http://example.com/a/b/..", "http://example.com/a/"),
+    ("http://example.com/../../x", "http://example.com/x"),
+    ("http://example.com/a/%2e%2E/b", "http://example.com/b"),
+    ("http://example.com/a/.well-known/..x", "http://example.com/a/.well-known/..x"),
+    ("http://0x7f000001/", "http://127.0.0.1/"),
+    ("http://2130706433/", "http://127.0.0.1/"),
+    ("http://0177.0.0.1/", "http://127.0.0.1/"),
+    ("http://127.1/", "http://127.0.0.1/"),
+    ("http://0x7F.1:8080/a", "http://127.0.0.1:8080/a"),
+    ("http://127.0.0.1./", "http://127.0.0.1/"),
+    ("http://" + "a" * 63 + ".com/", "http://" + "a" * 63 + ".com/"),
+])
+def test_dot_segments_and_ipv4_forms_are_one_url(url: str, expected: str) -> None:
+    assert normalise(url) == expected
+    assert normalise(expected) == expected
+
+
+def test_ipv4_forms_share_a_host_key() -> None:
+    assert host_key("http://0x7f000001/") == host_key("http://127.0.0.1/") == "127.0.0.1:80"
+
+
+@pytest.mark.parametrize("url", [
+    "http://" + "a" * 64 + ".com/",           # urllib3 raised LocationParseError on it
+    "http://" + ("a" * 60 + ".") * 5 + "com/",  # over 253 characters
+    "http://.example.com/",
+    "http://*.example.com/",
+    "http://256.0.0.1/",
+    "http://1.2.3.4.5/",
+    "http://09.0.0.1/",
+    "http://example.123/",
+])
+def test_hosts_nothing_could_fetch_are_invalid(url: str) -> None:
+    for function in (normalise, check, host_key):
+        with pytest.raises(InputError) as info:
+            function(url)
+        assert info.value.reason == "invalid URL: bad host"
+
+
+def test_unencodable_text_is_an_invalid_url_not_a_crash() -> None:
+    with pytest.raises(InputError) as info:
+        normalise("http://example.com/\udc00")
+    assert info.value.reason == "invalid URL: not valid Unicode"
+
+
+def test_non_ascii_user_info_is_percent_encoded() -> None:
+    assert normalise("http://José:ß@example.com/") == "http://Jos%C3%A9:%C3%9F@example.com/"
