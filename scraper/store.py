@@ -150,7 +150,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     source TEXT PRIMARY KEY, url TEXT, canonical_url TEXT, title TEXT, author TEXT, date TEXT,
     sitename TEXT, description TEXT, language TEXT, text TEXT NOT NULL, word_count INTEGER,
-    content_hash TEXT, encoding TEXT, removed TEXT, reverted TEXT, cleaned_at TEXT
+    content_hash TEXT, encoding TEXT, removed TEXT, reverted TEXT, cleaned_at TEXT,
+    id TEXT, list_id TEXT, list_unsubscribe TEXT
 );
 CREATE TABLE IF NOT EXISTS failures (
     source TEXT PRIMARY KEY, url TEXT, status TEXT, kind TEXT, reason TEXT NOT NULL, at TEXT
@@ -170,6 +171,11 @@ class SqliteStore:
         self.db = sqlite3.connect(path)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
+        # Databases written before e-mail input lack the e-mail columns (scraper.newsletters).
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
+        for column in ("id", "list_id", "list_unsubscribe"):
+            if column not in have:
+                self.db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
         self._pending = 0
         self._commit_every = commit_every
 

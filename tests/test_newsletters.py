@@ -176,3 +176,18 @@ def test_a_message_above_the_byte_cap_fails_alone(tmp_path):
     results = list(run_batch(find_inputs([str(box)]), options))
     assert [type(r).__name__ for r in results] == ["Failure", "Article"]
     assert results[0].reason == "message larger than 97 KB"
+
+
+def test_sqlite_keeps_the_e_mail_fields_also_in_a_database_from_before(tmp_path):
+    import sqlite3
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:  # the articles table as it was before e-mail input
+        conn.execute("CREATE TABLE articles (source TEXT PRIMARY KEY, url TEXT, canonical_url TEXT, title TEXT, "
+                     "author TEXT, date TEXT, sitename TEXT, description TEXT, language TEXT, text TEXT NOT NULL, "
+                     "word_count INTEGER, content_hash TEXT, encoding TEXT, removed TEXT, reverted TEXT, cleaned_at TEXT)")
+    result = CliRunner().invoke(cli, ["clean", str(NEWSLETTERS / "substack-lunchroom.eml"), "-o", str(db), "-q"])
+    assert result.exit_code == 0
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT id, list_id, list_unsubscribe FROM articles").fetchone()
+    assert row[0] == "20251007060211.3.a1b2c3d4e5f6@mg1.substack.com" and row[1].startswith("The Lunchroom")
+    assert "disable_email" in row[2]
