@@ -4,8 +4,13 @@
 from __future__ import annotations
 
 import json
+import re
+import tomllib
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from scraper.article import Article
@@ -16,6 +21,7 @@ from scraper.pipeline import BatchOptions, Input, clean_input, find_inputs, run_
 
 NEWSLETTERS = Path(__file__).resolve().parent.parent / "fixtures" / "newsletters"
 MBOX = NEWSLETTERS / "inbox.mbox"
+EXPECTATIONS = tomllib.loads((NEWSLETTERS.parent / "expectations.toml").read_text(encoding="utf-8"))
 
 
 def cleaned(name: str) -> Article:
@@ -191,3 +197,39 @@ def test_sqlite_keeps_the_e_mail_fields_also_in_a_database_from_before(tmp_path)
         row = conn.execute("SELECT id, list_id, list_unsubscribe FROM articles").fetchone()
     assert row[0] == "20251007060211.3.a1b2c3d4e5f6@mg1.substack.com" and row[1].startswith("The Lunchroom")
     assert "disable_email" in row[2]
+
+
+# What the wording rules cannot tell from the writing once class names are gone (a client that
+# strips them on forward): a lone date cell, a lone street line, a preheader without its style.
+KNOWN_LEAKS_WITHOUT_CLASSES = {
+    "substack-lunchroom.eml": {"Oct 7"},
+    "mailchimp-harbour-weekly.eml": {"12 Quay Road"},
+    "ghost-field-notes.eml": {"Twelve years after the flail"},
+    "forwarded-gmail.eml": {"Gate Lane"},
+}
+
+
+@pytest.mark.parametrize("name", ["substack-lunchroom.eml", "mailchimp-harbour-weekly.eml", "beehiiv-harbour-brief.eml",
+                                  "ghost-field-notes.eml", "kit-woodshop.eml", "briefing-morning.eml",
+                                  "forwarded-gmail.eml", "legit-words-clinic.eml"])
+def test_template_wording_is_caught_without_class_names(name):
+    spec = EXPECTATIONS[f"newsletters/{name}"]
+    source = BytesParser(policy=policy.default).parsebytes((NEWSLETTERS / name).read_bytes())
+    html = re.sub(r'\s(class|id)="[^"]*"', "", source.get_body(("html",)).get_content())
+    stripped = (f"From: {source['From']}\nSubject: {source['Subject']}\nMIME-Version: 1.0\n"
+                f"Content-Type: text/html; charset=utf-8\n\n{html}").encode()
+    text = clean_message(stripped)[0].text
+    assert [p for p in spec["keep"] if p not in text] == []
+    assert {p for p in spec["drop"] if p in text} <= KNOWN_LEAKS_WITHOUT_CLASSES.get(name, set())
+
+
+def test_outlook_web_forward_block_is_dropped():
+    html = ("<div>FYI<br></div><hr style='display:inline-block;width:98%'><div id='divRplyFwdMsg' dir='ltr'>"
+            "<b>From:</b> Harbour Weekly &lt;news@harbourweekly.org&gt;<br><b>Sent:</b> Friday, October 10, 2025 4:30 PM"
+            "<br><b>To:</b> reader@example.org<br><b>Subject:</b> The ferry returns</div><div>"
+            "<p>After fourteen months of repairs, the little ferry to Whitby Point will run again from Monday.</p></div>")
+    data = ("From: Reader <reader@example.org>\nSubject: FW: The ferry returns\nMIME-Version: 1.0\n"
+            f"Content-Type: text/html; charset=utf-8\n\n<html><body>{html}</body></html>").encode()
+    article = clean_message(data)[0]
+    assert article.text == "After fourteen months of repairs, the little ferry to Whitby Point will run again from Monday."
+    assert (article.title, article.sitename, article.date) == ("The ferry returns", "Harbour Weekly", "2025-10-10T16:30:00")

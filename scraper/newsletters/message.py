@@ -93,16 +93,16 @@ def iso_date(value: str | None) -> str | None:
     6:00 AM" forms of forwarding blocks) as ISO 8601; None when it cannot be read."""
     if not value:
         return None
-    try:
-        return parsedate_to_datetime(value.replace(" at ", " ")).isoformat()
-    except (TypeError, ValueError, IndexError):
-        pass
+    # Outlook's forms first: the RFC parser reads "4:30 PM" as 04:30.
     for form in ("%A, %B %d, %Y %I:%M %p", "%A, %d %B %Y %H:%M", "%a, %b %d, %Y at %I:%M %p"):
         try:
             return datetime.strptime(value.strip(), form).isoformat()
         except ValueError:
             continue
-    return None
+    try:
+        return parsedate_to_datetime(value.replace(" at ", " ")).isoformat()
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def sender(value: str | None) -> tuple[str | None, str | None]:
