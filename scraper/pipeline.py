@@ -141,7 +141,7 @@ def clean_input(item: Input, options: BatchOptions) -> Article | Failure | tuple
     try:
         data = read_input(item, options.clean.max_bytes)
         if _is_mail(item, data):
-            articles = mail.clean_message(data, options.clean, options.mail, source=item.source)
+            articles = mail.clean_message(data, options.clean, options.mail, source=item.source, url=options.url)
             return articles[0] if len(articles) == 1 else tuple(articles)
         if _is_text(item, data):
             text, _ = decode_bytes(data)

@@ -233,3 +233,18 @@ def test_outlook_web_forward_block_is_dropped():
     article = clean_message(data)[0]
     assert article.text == "After fourteen months of repairs, the little ferry to Whitby Point will run again from Monday."
     assert (article.title, article.sitename, article.date) == ("The ferry returns", "Harbour Weekly", "2025-10-10T16:30:00")
+
+
+def test_a_plain_text_digest_splits_on_its_short_heading_lines():
+    stories = [("Reservoirs fall again", "Reservoir stocks in England fell to 54% of capacity last week, and two more water "
+                "companies will keep their hosepipe bans into the winter.", "https://theweek.com/a"),
+               ("Rail fares to rise", "Regulated rail fares in England will rise by 4.6% next March, a smaller increase "
+                "than the usual formula would have allowed.", "https://theweek.com/b")]
+    body = "Good morning, here is your briefing.\n\n" + "".join(
+        f"{n}. {title}\n\n{text}\n\nRead more: {url}?utm_source=newsletter&mc_eid=1\n\n"
+        for n, (title, text, url) in enumerate(stories, start=1))
+    data = ("From: The Week Morning Briefing <b@theweek.example>\nSubject: Briefing\nMIME-Version: 1.0\n"
+            f"Content-Type: text/plain; charset=utf-8\n\n{body}").encode()
+    articles = clean_message(data, mail=MailOptions(split_digest=True), source="b.eml")
+    assert [(a.title, a.text, a.url) for a in articles] == stories
+    assert [a.source for a in articles] == ["b.eml#1", "b.eml#2"]

@@ -9,6 +9,7 @@ from the headers instead of the page, and the text from every block the rules le
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from importlib import resources
 
 from ..article import Article, Removal
@@ -19,7 +20,7 @@ from ..prune import prune
 from ..rules import RuleSet
 from .digest import split_stories
 from .forward import unforward_html, unforward_text
-from .markup import (VIEW_ONLINE, Block, html_blocks, prepare, strip_tracking, strip_tracking_in_text, text_blocks,
+from .markup import (VIEW_ONLINE, Block, byline, html_blocks, prepare, strip_tracking, strip_tracking_in_text, text_blocks,
                      title_link)
 from .message import Headers, attached_message, body, parse_message, read_headers
 
@@ -40,6 +41,7 @@ class MailOptions:
     min_story_words: int = 15
 
 
+@lru_cache(maxsize=1)
 def email_rule_files() -> tuple[str, ...]:
     """The shipped e-mail template rule files, applied after the web rules."""
     folder = resources.files("scraper") / "rulesets" / "email"
@@ -63,10 +65,7 @@ def _rules(options: CleanOptions, url: str | None, text: str) -> RuleSet:
 def _text_url(blocks: list[Block]) -> str | None:
     """In a plain-text body: the URL on a "View this email in your browser" line."""
     for block in blocks[:12] + blocks[-12:]:
-        words = block.text
-        for _, href in block.links:
-            words = words.replace(href, " ")
-        if block.links and VIEW_ONLINE.match(words.strip(" :()<>[]-—.")):
+        if block.links and VIEW_ONLINE.match(block.links[0][0].strip(" .")):
             return block.links[0][1]
     return None
 
@@ -86,9 +85,10 @@ def _kept(blocks: list[Block], lines: tuple[str, ...]) -> list[str | None]:
 
 
 def clean_message(data: bytes, options: CleanOptions | None = None, mail: MailOptions | None = None,
-                  source: str | None = None) -> list[Article]:
+                  source: str | None = None, url: str | None = None) -> list[Article]:
     """Clean one message (bytes as stored) into its article, or its stories' articles; raise a
-    `ScraperError` subclass with the reason when there is nothing to keep."""
+    `ScraperError` subclass with the reason when there is nothing to keep. `url`, when given,
+    is the issue's URL (for rules and the record) instead of its "view in browser" link."""
     options = options or CleanOptions()
     mail = mail or MailOptions()
     message = parse_message(data)
@@ -103,9 +103,13 @@ def clean_message(data: bytes, options: CleanOptions | None = None, mail: MailOp
     if part.kind == "html":
         root = parse_html(part.text)
         forwarded, removed = unforward_html(root)
-        url, pixels = prepare(root)
-        url = url or title_link(root, (forwarded or headers).title)
+        found, pixels = prepare(root)
+        url = url or found or title_link(root, (forwarded or headers).title)
         removed += pixels
+        author = byline(root)
+        if author and not (forwarded or headers).author:
+            headers = replace(headers, author=author)
+            forwarded = forwarded and replace(forwarded, author=author)
         rules = _rules(options, url, "")
         if options.prune:
             safety = replace(options.safety, max_element_share=max(options.safety.max_element_share, _EMAIL_ELEMENT_SHARE))
@@ -116,7 +120,7 @@ def clean_message(data: bytes, options: CleanOptions | None = None, mail: MailOp
     else:
         forwarded, text, removed = unforward_text(part.text)
         blocks = text_blocks(strip_tracking_in_text(text))
-        url = _text_url(blocks)
+        url = url or _text_url(blocks)
         rules = _rules(options, url, text)
     headers = _merge(headers, forwarded)
     lines: tuple[str, ...] = tuple(b.text for b in blocks)

@@ -32,6 +32,9 @@ _PIXEL_STYLE = re.compile(r"(^|;)\s*(width|height)\s*:\s*[01](px)?\s*(;|$)", re.
 # Gmail rewrites the class and id names of a message it forwards or quotes with a per-message
 # prefix ("m_-1234567890123456789templateFooter"); the template rules need the names back.
 _GMAIL_PREFIX = re.compile(r"(?<![\w-])m_-?\d{6,}")
+# A plain-text heading: a paragraph of one short line without closing punctuation.
+_TEXT_HEADING = re.compile(r"^(?!https?://)\S.{0,90}(?<![.!?:;,\"”’)])$")
+_BYLINE = re.compile(r"^By (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’.-]+){1,3}) ?[•·|]")
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')\]]+")
 # The "view in browser" link that most templates put at the very top (or bottom): its target
 # is the issue's web page, the best `url` an e-mail has.
@@ -180,7 +183,17 @@ def text_blocks(text: str) -> list[Block]:
         if wrapped and not any(re.match(r"^([-*•]|\d+[.)])\s", line) for line in lines[1:]):
             lines = [" ".join(lines)]
         for line in lines:
-            urls = tuple((u, u) for u in _URL_IN_TEXT.findall(line))
-            blocks.append(Block(line, links=urls))
+            # A URL's link text is the rest of its line ("Read more: https://…").
+            urls = tuple((line.replace(u, " ").strip(" :<>()[]-—"), u) for u in _URL_IN_TEXT.findall(line))
+            blocks.append(Block(line, heading=len(lines) == 1 and _TEXT_HEADING.match(line) is not None, links=urls))
     return blocks
+
+
+def byline(root: HtmlElement) -> str | None:
+    """The author named in a "By Ines Alder • 19 Oct 2025" line (Ghost's post meta), if any."""
+    for el in root.iter("td", "p", "div", "span"):
+        text = " ".join(el.text_content().split())
+        if len(text) < 80 and (match := _BYLINE.match(text)):
+            return match["name"]
+    return None
 
