@@ -248,3 +248,21 @@ def test_a_plain_text_digest_splits_on_its_short_heading_lines():
     articles = clean_message(data, mail=MailOptions(split_digest=True), source="b.eml")
     assert [(a.title, a.text, a.url) for a in articles] == stories
     assert [a.source for a in articles] == ["b.eml#1", "b.eml#2"]
+
+
+def test_eval_scores_e_mails_like_pages(tmp_path):
+    from scraper.evaluate import EvalOptions, default_systems, evaluate
+    spec = EXPECTATIONS["newsletters/ghost-field-notes.eml"]
+    (tmp_path / "html").mkdir()
+    (tmp_path / "ground-truth").mkdir()
+    (tmp_path / "html" / "ghost.eml").write_bytes((NEWSLETTERS / "ghost-field-notes.eml").read_bytes())
+    truth = {"main_content": "\n\n".join(spec["keep"]), "with": spec["keep"], "without": spec["drop"],
+             "title": "The hedge that came back"}
+    (tmp_path / "ground-truth" / "ghost.json").write_text(json.dumps({"url": "", "ground_truth": truth}))
+    systems = default_systems()
+    report = evaluate(tmp_path, {"scraper": systems["scraper"], "trafilatura": systems["trafilatura"]},
+                      EvalOptions(bootstrap=10, warmup=False))
+    rows = {row.system: row for row in report.rows}
+    assert rows["scraper"].failure is None and rows["scraper"].f1 > 0.95 and rows["scraper"].title_ok
+    assert rows["scraper"].without_found == 0 and rows["scraper"].with_found == len(spec["keep"])
+    assert rows["trafilatura"].failure is None  # it is given the decoded HTML part, not MIME
