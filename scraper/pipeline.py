@@ -1,6 +1,7 @@
 """Batches: find the inputs, clean each in worker processes, hand every result to a store.
 
-Every input ends as exactly one `Article` or one `Failure`; a bad input never stops the batch,
+Every input ends as exactly one `Article` or one `Failure` (a mailbox is one input per message,
+and an e-mail digest split into stories one article per story); a bad input never stops the batch,
 and a worker that dies takes only its own items down (they are recorded as failures). A batch
 runs in two passes when it learns site templates: the first fingerprints every page, the second
 cleans every page with its site's template, so the first pages of a site are cleaned as well as
@@ -81,7 +82,8 @@ def find_inputs(paths: Iterable[str | Input]) -> Iterator[Input]:
             for root, dirs, files in os.walk(path):
                 dirs.sort()
                 if mail.is_maildir(Path(root)):
-                    dirs[:] = []
+                    # Its messages, then its Maildir++ subfolders (".Newsletters/cur/…").
+                    dirs[:] = [d for d in dirs if d not in ("cur", "new", "tmp")]
                     yield from (Input(str(p)) for p in mail.maildir_files(Path(root)))
                     continue
                 for name in sorted(files):

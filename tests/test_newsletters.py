@@ -266,3 +266,14 @@ def test_eval_scores_e_mails_like_pages(tmp_path):
     assert rows["scraper"].failure is None and rows["scraper"].f1 > 0.95 and rows["scraper"].title_ok
     assert rows["scraper"].without_found == 0 and rows["scraper"].with_found == len(spec["keep"])
     assert rows["trafilatura"].failure is None  # it is given the decoded HTML part, not MIME
+
+
+def test_maildir_plus_plus_subfolders_are_read(tmp_path):
+    inbox = tmp_path / "Maildir"
+    for folder in (inbox, inbox / ".Newsletters"):
+        for sub in ("cur", "new", "tmp"):
+            (folder / sub).mkdir(parents=True)
+    (inbox / "cur" / "1.M1.host:2,S").write_bytes((NEWSLETTERS / "kit-woodshop.eml").read_bytes())
+    (inbox / ".Newsletters" / "new" / "2.M2.host").write_bytes((NEWSLETTERS / "ghost-field-notes.eml").read_bytes())
+    sources = [str(Path(i.source).relative_to(inbox)) for i in find_inputs([str(inbox)])]
+    assert sources == ["cur/1.M1.host:2,S", ".Newsletters/new/2.M2.host"]

@@ -84,6 +84,42 @@ def _kept(blocks: list[Block], lines: tuple[str, ...]) -> list[str | None]:
     return kept
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """A body turned into blocks, with what was learned and removed on the way."""
+
+    blocks: list[Block]
+    url: str | None
+    rules: RuleSet
+    forwarded: Headers | None
+    author: str | None
+    removed: list[Removal]
+    reverted: list[str]
+
+
+def _parse_html(text: str, headers: Headers, options: CleanOptions, url: str | None) -> _Parsed:
+    root = parse_html(text)
+    forwarded, removed = unforward_html(root)
+    found, pixels = prepare(root)
+    url = url or found or title_link(root, (forwarded or headers).title)
+    author = byline(root)  # before pruning: the post-meta line that names the author goes
+    rules = _rules(options, url, "")
+    reverted: list[str] = []
+    if options.prune:
+        safety = replace(options.safety, max_element_share=max(options.safety.max_element_share, _EMAIL_ELEMENT_SHARE))
+        result = prune(root, rules, safety)
+        removed += result.removed
+        reverted += result.reverted
+    return _Parsed(html_blocks(root), url, rules, forwarded, author, removed + pixels, reverted)
+
+
+def _parse_text(text: str, options: CleanOptions, url: str | None) -> _Parsed:
+    forwarded, text, removed = unforward_text(text)
+    blocks = text_blocks(strip_tracking_in_text(text))
+    url = url or _text_url(blocks)
+    return _Parsed(blocks, url, _rules(options, url, text), forwarded, None, removed, [])
+
+
 def clean_message(data: bytes, options: CleanOptions | None = None, mail: MailOptions | None = None,
                   source: str | None = None, url: str | None = None) -> list[Article]:
     """Clean one message (bytes as stored) into its article, or its stories' articles; raise a
@@ -98,40 +134,20 @@ def clean_message(data: bytes, options: CleanOptions | None = None, mail: MailOp
     if inner is not None and len(part.text.split()) < _WRAPPER_WORDS:
         headers = _merge(headers, read_headers(inner))
         part = body(inner)
-    removed: list[Removal] = []
-    reverted: list[str] = []
-    if part.kind == "html":
-        root = parse_html(part.text)
-        forwarded, removed = unforward_html(root)
-        found, pixels = prepare(root)
-        url = url or found or title_link(root, (forwarded or headers).title)
-        removed += pixels
-        author = byline(root)
-        if author and not (forwarded or headers).author:
-            headers = replace(headers, author=author)
-            forwarded = forwarded and replace(forwarded, author=author)
-        rules = _rules(options, url, "")
-        if options.prune:
-            safety = replace(options.safety, max_element_share=max(options.safety.max_element_share, _EMAIL_ELEMENT_SHARE))
-            result = prune(root, rules, safety)
-            removed += result.removed
-            reverted += result.reverted
-        blocks = html_blocks(root)
-    else:
-        forwarded, text, removed = unforward_text(part.text)
-        blocks = text_blocks(strip_tracking_in_text(text))
-        url = url or _text_url(blocks)
-        rules = _rules(options, url, text)
-    headers = _merge(headers, forwarded)
+    parsed = _parse_html(part.text, headers, options, url) if part.kind == "html" else _parse_text(part.text, options, url)
+    headers = _merge(headers, parsed.forwarded)
+    if parsed.author and not headers.author:
+        headers = replace(headers, author=parsed.author)
+    blocks, removed, reverted = parsed.blocks, parsed.removed, parsed.reverted
     lines: tuple[str, ...] = tuple(b.text for b in blocks)
     if options.filters:
-        filtered = filter_lines(list(lines), rules, brand=headers.sitename, title=headers.title)
+        filtered = filter_lines(list(lines), parsed.rules, brand=headers.sitename, title=headers.title)
         lines, removed, reverted = filtered.lines, removed + list(filtered.removed), reverted + list(filtered.reverted)
     kept = _kept(blocks, lines)
     # Icon links and badges hold no text; say what they were in the audit trail.
     removed = [r if r.text else Removal(r.rule, "(image)", r.stage) for r in removed]
     base = Article(
-        text="\n\n".join(t for t in kept if t), url=url, title=headers.title, author=headers.author,
+        text="\n\n".join(t for t in kept if t), url=parsed.url, title=headers.title, author=headers.author,
         date=headers.date, sitename=headers.sitename, source=source, encoding=part.encoding,
         removed=tuple(removed), reverted=tuple(reverted), id=headers.id, list_id=headers.list_id,
         list_unsubscribe=headers.list_unsubscribe,
