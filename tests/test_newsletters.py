@@ -277,3 +277,46 @@ def test_maildir_plus_plus_subfolders_are_read(tmp_path):
     (inbox / ".Newsletters" / "new" / "2.M2.host").write_bytes((NEWSLETTERS / "ghost-field-notes.eml").read_bytes())
     sources = [str(Path(i.source).relative_to(inbox)) for i in find_inputs([str(inbox)])]
     assert sources == ["cur/1.M1.host:2,S", ".Newsletters/new/2.M2.host"]
+
+
+def plain(*paragraphs: str) -> bytes:
+    body = "\n\n".join(paragraphs)
+    return ("From: Harbour Weekly <news@harbourweekly.org>\nSubject: An issue\nMIME-Version: 1.0\n"
+            f"Content-Type: text/plain; charset=utf-8\n\n{body}").encode()
+
+
+WRITING = "The little ferry to Whitby Point will run again from Monday, with six crossings a day until the clocks change."
+
+
+@pytest.mark.parametrize("line", [
+    "** View this email in your browser (https://us5.campaign-archive.com/?u=1)",
+    "Email not displaying correctly? View it in your browser.",
+    "Add us to your address book",
+    "To ensure delivery, add news@harbourweekly.org to your contacts.",
+    "------------------------------------------------------------",
+    "You are receiving this email because you opted in via our website.",
+    "Forward to a friend",
+    "Was this forwarded to you? Sign up",
+    "Refer 3 friends to unlock the bonus episode",
+    "Share Harbour Weekly and earn rewards",
+    "Sponsored by Northfield Bank",
+    "Together with Saltmarsh Outdoor",
+    "Manage preferences",
+    "Update your profile",
+    "12 Quay Road, Whitby YO21 3PU",
+    "Copyright © 2025 Harbour Weekly, All rights reserved.",
+    "Follow us on Instagram",
+    "Download on the App Store",
+])
+def test_template_lines_are_dropped(line):
+    text = clean_message(plain(WRITING, line))[0].text
+    assert text == WRITING
+
+
+@pytest.mark.parametrize("line", [
+    "Ferry users who want to opt out of the new text alerts can say so at the harbour office.",
+    "The bill was sponsored by the member for Whitby and passed without a vote against it.",
+    "Volunteers forwarded the petition to the council, which will view it online next week.",
+])
+def test_sentences_that_use_template_words_are_kept(line):
+    assert line in clean_message(plain(WRITING, line))[0].text

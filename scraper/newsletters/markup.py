@@ -183,9 +183,13 @@ def text_blocks(text: str) -> list[Block]:
         if wrapped and not any(re.match(r"^([-*•]|\d+[.)])\s", line) for line in lines[1:]):
             lines = [" ".join(lines)]
         for line in lines:
+            # Mailchimp's plain-text parts mark headings and links with a leading "** ".
+            marked = line.startswith("** ")
+            line = line.removeprefix("** ").strip() or line
             # A URL's link text is the rest of its line ("Read more: https://…").
             urls = tuple((line.replace(u, " ").strip(" :<>()[]-—"), u) for u in _URL_IN_TEXT.findall(line))
-            blocks.append(Block(line, heading=len(lines) == 1 and _TEXT_HEADING.match(line) is not None, links=urls))
+            heading = len(lines) == 1 and (marked or _TEXT_HEADING.match(line) is not None)
+            blocks.append(Block(line, heading=heading, links=urls))
     return blocks
 
 
