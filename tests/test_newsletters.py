@@ -320,3 +320,21 @@ def test_template_lines_are_dropped(line):
 ])
 def test_sentences_that_use_template_words_are_kept(line):
     assert line in clean_message(plain(WRITING, line))[0].text
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("Marta Quill <m@example.org>", ("Marta Quill", "Marta Quill")),
+    ("Marta Quill from The Lunchroom <m@example.org>", ("The Lunchroom", "Marta Quill")),
+    ("Jan van der Berg <j@example.org>", ("Jan van der Berg", "Jan van der Berg")),
+    ("Łukasz Żak <l@example.org>", ("Łukasz Żak", "Łukasz Żak")),
+    ("The Lunchroom <l@example.org>", ("The Lunchroom", None)),
+    ("Morning Brew <b@example.org>", ("Morning Brew", None)),
+    ("=?utf-8?q?Caf=C3=A9_Notes?= <c@example.org>", ("Café Notes", None)),
+    ("news@example.org", (None, None)),
+])
+def test_sender_names_the_site_and_a_person_also_the_author(value, expected):
+    from email.message import EmailMessage
+    from scraper.newsletters.message import header, sender
+    message = EmailMessage()
+    message["From"] = value
+    assert sender(header(message, "From")) == expected

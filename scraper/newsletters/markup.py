@@ -18,8 +18,9 @@ from ..article import Removal
 from ..urls import TRACKING_PARAMS
 
 # Tracking added by newsletter platforms on top of the web's (urls.TRACKING_PARAMS):
-# beehiiv's `last_resource_guid`, Substack's `r` referral code and `publication_id` /
-# `post_id` / `isFreemail` on its app links, Kit's `ck_subscriber_id`.
+# beehiiv's `last_resource_guid`, Substack's `r` (the reader's referral code) and `isFreemail`,
+# Kit's `ck_subscriber_id`. Ghost's `ref=<newsletter>` stays: `ref` names branches and pages
+# on too many sites to be dropped from every link.
 _MAIL_TRACKING = frozenset({"last_resource_guid", "ck_subscriber_id", "isfreemail", "r"})
 _BLOCK_TAGS = frozenset({
     "p", "div", "td", "th", "tr", "table", "li", "ul", "ol", "blockquote", "h1", "h2", "h3", "h4",
