@@ -338,3 +338,19 @@ def test_sender_names_the_site_and_a_person_also_the_author(value, expected):
     message = EmailMessage()
     message["From"] = value
     assert sender(header(message, "From")) == expected
+
+
+def test_a_line_linking_to_the_list_unsubscribe_target_goes_whatever_its_words():
+    html = ("<p>The little ferry to Whitby Point will run again from Monday, with six crossings a day.</p>"
+            "<p>Had enough of us? <a href='https://harbourweekly.org/bye?u=1'>Say goodbye here</a></p>")
+    data = ("From: Harbour Weekly <news@harbourweekly.org>\nSubject: An issue\nMIME-Version: 1.0\n"
+            "List-Unsubscribe: <https://harbourweekly.org/bye?u=1>, <mailto:bye@harbourweekly.org>\n"
+            f"Content-Type: text/html; charset=utf-8\n\n<html><body>{html}</body></html>").encode()
+    article = clean_message(data)[0]
+    assert article.text == "The little ferry to Whitby Point will run again from Monday, with six crossings a day."
+    assert [r.rule for r in article.removed] == ["list-unsubscribe-link"]
+    text = data.replace(b"text/html", b"text/plain").replace(b"<html><body>", b"").replace(
+        b"</body></html>", b"").replace(b"</p><p>", b"\n\n").replace(b"<p>", b"").replace(b"</p>", b"")
+    text = text.replace(b"<a href='https://harbourweekly.org/bye?u=1'>Say goodbye here</a>",
+                        b"Say goodbye: https://harbourweekly.org/bye?u=1")
+    assert clean_message(text)[0].text == article.text

@@ -20,7 +20,7 @@ from ..prune import prune
 from ..rules import RuleSet
 from .digest import split_stories
 from .forward import unforward_html, unforward_text
-from .markup import (VIEW_ONLINE, Block, byline, html_blocks, prepare, strip_tracking, strip_tracking_in_text, text_blocks,
+from .markup import (VIEW_ONLINE, Block, byline, drop_links_to, html_blocks, list_urls, prepare, strip_tracking, strip_tracking_in_text, text_blocks,
                      title_link)
 from .message import Headers, attached_message, body, parse_message, read_headers
 
@@ -103,6 +103,7 @@ def _parse_html(text: str, headers: Headers, options: CleanOptions, url: str | N
     found, pixels = prepare(root)
     url = url or found or title_link(root, (forwarded or headers).title)
     author = byline(root)  # before pruning: the post-meta line that names the author goes
+    removed += drop_links_to(root, list_urls(headers.list_unsubscribe))
     rules = _rules(options, url, "")
     reverted: list[str] = []
     if options.prune:
@@ -113,9 +114,13 @@ def _parse_html(text: str, headers: Headers, options: CleanOptions, url: str | N
     return _Parsed(html_blocks(root), url, rules, forwarded, author, removed + pixels, reverted)
 
 
-def _parse_text(text: str, options: CleanOptions, url: str | None) -> _Parsed:
+def _parse_text(text: str, headers: Headers, options: CleanOptions, url: str | None) -> _Parsed:
     forwarded, text, removed = unforward_text(text)
     blocks = text_blocks(strip_tracking_in_text(text))
+    unsubscribe = list_urls(headers.list_unsubscribe)
+    for block in [b for b in blocks if any(href in unsubscribe for _, href in b.links)]:
+        removed.append(Removal.of("list-unsubscribe-link", block.text, stage="text"))
+        blocks.remove(block)
     url = url or _text_url(blocks)
     return _Parsed(blocks, url, _rules(options, url, text), forwarded, None, removed, [])
 
@@ -134,7 +139,7 @@ def clean_message(data: bytes, options: CleanOptions | None = None, mail: MailOp
     if inner is not None and len(part.text.split()) < _WRAPPER_WORDS:
         headers = _merge(headers, read_headers(inner))
         part = body(inner)
-    parsed = _parse_html(part.text, headers, options, url) if part.kind == "html" else _parse_text(part.text, options, url)
+    parsed = _parse_html(part.text, headers, options, url) if part.kind == "html" else _parse_text(part.text, headers, options, url)
     headers = _merge(headers, parsed.forwarded)
     if parsed.author and not headers.author:
         headers = replace(headers, author=parsed.author)

@@ -90,6 +90,28 @@ def title_link(root: HtmlElement, title: str | None) -> str | None:
     return None
 
 
+def list_urls(value: str | None) -> frozenset[str]:
+    """The http(s) URLs of a List-Unsubscribe header ("<https://…>, <mailto:…>")."""
+    return frozenset(u for u in re.findall(r"<([^<>\s]+)>", value or "") if u.startswith(("http://", "https://")))
+
+
+def drop_links_to(root: HtmlElement, urls: frozenset[str]) -> list[Removal]:
+    """Remove the small block around each link to one of `urls` (the List-Unsubscribe
+    targets: whatever its wording, a line that links there is the unsubscribe footer)."""
+    removed: list[Removal] = []
+    if not urls:
+        return removed
+    for a in [a for a in root.iter("a") if a.get("href", "").strip() in urls]:
+        block = a
+        while block.getparent() is not None and block.tag not in _BLOCK_TAGS:
+            block = block.getparent()
+        target = block if block.tag not in ("body", "html") and len(block.text_content()) < 200 else a
+        if target.getparent() is not None:
+            removed.append(Removal.of("list-unsubscribe-link", target.text_content()))
+            target.drop_tree()
+    return removed
+
+
 def _is_pixel(img: HtmlElement) -> bool:
     sizes = [img.get("width", ""), img.get("height", "")]
     if any(s.strip().removesuffix("px") in ("0", "1") for s in sizes):
