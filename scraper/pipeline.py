@@ -154,11 +154,13 @@ def clean_input(item: Input, options: BatchOptions) -> Article | Failure | tuple
 
 
 def fingerprint_input(item: Input, options: BatchOptions) -> PagePrint | None:
-    """Pass one of a learning batch: one HTML input's fingerprint; None for text inputs, pages
-    of unknown site and bad inputs (pass two records those)."""
+    """Pass one of a learning batch: one HTML input's fingerprint (an e-mail's counts for its
+    sender); None for text inputs, pages of unknown site and bad inputs (pass two records those)."""
     try:
         data = read_input(item, options.clean.max_bytes)
-        if _is_text(item, data) or _is_mail(item, data):
+        if _is_mail(item, data):
+            return mail.fingerprint_message(data, options.templates)
+        if _is_text(item, data):
             return None
         return fingerprint_page(data, options.url, options.templates)
     except CONTAINED:

@@ -354,3 +354,30 @@ def test_a_line_linking_to_the_list_unsubscribe_target_goes_whatever_its_words()
     text = text.replace(b"<a href='https://harbourweekly.org/bye?u=1'>Say goodbye here</a>",
                         b"Say goodbye: https://harbourweekly.org/bye?u=1")
     assert clean_message(text)[0].text == article.text
+
+
+def issue(n: int, sender: str = "news@harbourweekly.org") -> bytes:
+    story = ["The regatta ended in a dead heat and the two crews agreed to share the cup for a year each.",
+             "The old net loft will become a café and workshop by next summer, the harbour board decided.",
+             "Volunteers counted 1,212 breeding pairs of puffins on the stacks this summer, a new record."][n]
+    html = (f"<table><tr><td><p>{story}</p><p>Issue {n + 1} of the autumn season, written on the quay.</p></td></tr>"
+            "<tr><td><p>Harbour Weekly is made by six volunteers in the old net loft, and we read every letter.</p>"
+            "</td></tr></table>")
+    return (f"From: Harbour Weekly <{sender}>\nSubject: Issue {n + 1}\nMessage-ID: <issue{n}.{sender}>\n"
+            f"MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n<html><body>{html}</body></html>").encode()
+
+
+def test_a_footer_every_issue_of_a_sender_repeats_is_learned_as_its_template(tmp_path):
+    box = tmp_path / "harbour.mbox"
+    box.write_bytes(b"".join(b"From news@harbourweekly.org Fri Oct 31 16:30:00 2025\n" + issue(n) + b"\n\n"
+                             for n in range(3)))
+    footer = "Harbour Weekly is made by six volunteers in the old net loft"
+    learned = [r for r in run_batch(find_inputs([str(box)]), BatchOptions()) if isinstance(r, Article)]
+    assert len(learned) == 3 and not any(footer in a.text for a in learned)
+    assert all("written on the quay" in a.text for a in learned)
+    plain_run = [r for r in run_batch(find_inputs([str(box)]), BatchOptions(learn_templates=False))]
+    assert all(footer in a.text for a in plain_run)
+    other = tmp_path / "other.eml"  # the same line from another sender is not that sender's template
+    other.write_bytes(issue(0, sender="news@elsewhere.example"))
+    mixed = [r for r in run_batch(find_inputs([str(box), str(other)]), BatchOptions()) if isinstance(r, Article)]
+    assert [footer in a.text for a in mixed] == [False, False, False, True]

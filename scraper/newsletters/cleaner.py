@@ -13,6 +13,7 @@ from functools import lru_cache
 from importlib import resources
 
 from ..article import Article, Removal
+from ..blocks import PagePrint, TemplateOptions, fingerprint
 from ..clean import CleanOptions, parse_html, rulebook
 from ..errors import ExtractionError
 from ..filters import filter_lines
@@ -22,7 +23,7 @@ from .digest import split_stories
 from .forward import unforward_html, unforward_text
 from .markup import (VIEW_ONLINE, Block, byline, drop_links_to, html_blocks, list_urls, prepare, strip_tracking, strip_tracking_in_text, text_blocks,
                      title_link)
-from .message import Headers, attached_message, body, parse_message, read_headers
+from .message import Headers, attached_message, body, parse_message, read_headers, sender_key
 
 # A forwarding e-mail with less than this of its own is only a wrapper round the attachment.
 _WRAPPER_WORDS = 60
@@ -58,7 +59,10 @@ def _merge(outer: Headers, inner: Headers | None) -> Headers:
 
 
 def _rules(options: CleanOptions, url: str | None, text: str) -> RuleSet:
-    book = rulebook((*email_rule_files(), *options.rule_files), options.learned)
+    # A batch hands a message only its own sender's learned template (see `fingerprint_message`),
+    # keyed by sender rather than by host, so it applies whatever the message's URL.
+    learned = tuple(replace(f, domains=()) for f in options.learned)
+    book = rulebook((*email_rule_files(), *options.rule_files), learned)
     return book.for_url(url) if url else book.for_text(text)
 
 
@@ -82,6 +86,24 @@ def _kept(blocks: list[Block], lines: tuple[str, ...]) -> list[str | None]:
         else:
             kept.append(None)
     return kept
+
+
+def fingerprint_message(data: bytes, options: TemplateOptions) -> PagePrint | None:
+    """Pass one of a learning batch for an e-mail: the blocks of its HTML body, counted for its
+    sender ("mail:" + List-Id or From address), so that lines every issue of a newsletter
+    repeats (a custom footer no rule knows) are learned as that sender's template. None for
+    plain-text bodies and forwards (whose sender is the forwarder)."""
+    message = parse_message(data)
+    key = sender_key(message)
+    part = body(message)
+    if key is None or part.kind != "html":
+        return None
+    root = parse_html(part.text)
+    forwarded, _ = unforward_html(root)
+    if forwarded is not None:
+        return None
+    prepare(root)
+    return fingerprint(root, f"mail:{key}", options)
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,19 @@ def read_headers(message: Message) -> Headers:
     )
 
 
+def sender_key(message: Message) -> str | None:
+    """Who sends this newsletter, for learning its template across issues: the List-Id's
+    identifier, else the From address, lower-cased."""
+    list_id = header(message, "List-Id") or ""
+    if match := re.search(r"<([^<>\s]+)>", list_id):
+        return match[1].lower()
+    try:
+        address = getaddresses([header(message, "From") or ""])[0][1]
+    except _HEADER_ERRORS:
+        return None
+    return address.lower() or None
+
+
 def attached_message(message: EmailMessage) -> EmailMessage | None:
     """A message forwarded as an attachment (message/rfc822), if there is one."""
     for part in message.walk():
