@@ -124,7 +124,7 @@ class Article:
 FIELDS: tuple[str, ...] = (
     "url", "canonical_url", "title", "author", "date", "sitename", "description", "language",
     "text", "word_count", "content_hash", "source", "encoding", "removed", "reverted",
-    "warnings",
+    "warnings", "id", "list_id", "list_unsubscribe",
 )
 
 

@@ -267,10 +267,11 @@ def show(file: str, explain: bool, url: str | None, rules: tuple[str, ...], html
     failed = False
     for n, message in enumerate(find_inputs([item])):
         result = clean_input(message, options)
-        if n:
-            click.echo(f"\n=== {message.source} ===\n")
+        in_mailbox = message.source not in (file, "-")
+        if in_mailbox:
+            click.echo(f"{chr(10) if n else ''}=== {message.source} ===\n")
         if isinstance(result, Failure):
-            click.echo(f"failed: {result.reason}" if not n else f"failed: {message.source}: {result.reason}", err=True)
+            click.echo(f"failed: {message.source}: {result.reason}" if in_mailbox else f"failed: {result.reason}", err=True)
             failed = True
             continue
         assert not isinstance(result, tuple)  # show never splits digests

@@ -104,6 +104,9 @@ def dataset_kind(path: str | Path) -> str:
 
 
 def _read_gz(path: Path) -> tuple[bytes, str | None]:
+    # A newsletter sample is a stored message, `html/<id>.eml` (scraper.newsletters).
+    if not path.exists() and path.with_name(path.name.replace(".html.gz", ".eml")).is_file():
+        return path.with_name(path.name.replace(".html.gz", ".eml")).read_bytes(), None
     try:
         return gzip.decompress(path.read_bytes()), None
     except FileNotFoundError:
@@ -210,26 +213,38 @@ def _run_one(name: str, system: System, sample: Sample, kind: str,
         text=text if options.keep_text else None)
 
 
+def _message_body(data: bytes) -> bytes:
+    """An e-mail sample's decoded body part, what a page extractor can be given; other bytes as they are."""
+    from .newsletters import looks_like_message
+    if not looks_like_message(data):
+        return data
+    from .newsletters.message import body, parse_message
+    return body(parse_message(data)).text.encode("utf-8")
+
+
+def _scraper(html: bytes, url: str) -> Any:
+    from . import clean_html
+    from .newsletters import clean_message, looks_like_message
+    if looks_like_message(html):
+        return clean_message(html, url=url or None)[0]
+    return clean_html(html, url=url, options=None)
+
+
 def default_systems() -> dict[str, System]:
-    """`scraper` (if `clean_html` is importable), trafilatura defaults and its precision mode."""
+    """`scraper`, trafilatura defaults and its precision mode. E-mail samples go to `scraper`
+    whole and to trafilatura as their decoded body part."""
     import trafilatura
 
     def trafilatura_system(**settings: Any) -> System:
         def extract(html: bytes, url: str) -> str:
-            return trafilatura.extract(html, url=url, **settings) or ""
+            return trafilatura.extract(_message_body(html), url=url, **settings) or ""
 
         def metadata(html: bytes, url: str) -> Any:
-            return trafilatura.bare_extraction(html, url=url, with_metadata=True, **settings)
+            return trafilatura.bare_extraction(_message_body(html), url=url, with_metadata=True, **settings)
 
         return System(extract, metadata)
 
-    systems: dict[str, System] = {}
-    try:
-        from . import clean_html
-    except ImportError:
-        pass
-    else:
-        systems["scraper"] = System(lambda html, url: clean_html(html, url=url, options=None))
+    systems: dict[str, System] = {"scraper": System(_scraper)}
     systems["trafilatura"] = trafilatura_system()
     systems["trafilatura-precision"] = trafilatura_system(favor_precision=True,
                                                           include_comments=False)

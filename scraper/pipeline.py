@@ -1,6 +1,7 @@
 """Batches: find the inputs, clean each in worker processes, hand every result to a store.
 
-Every input ends as exactly one `Article` or one `Failure`; a bad input never stops the batch.
+Every input ends as exactly one `Article` or one `Failure` (a mailbox is one input per message,
+and an e-mail digest split into stories one article per story); a bad input never stops the batch.
 Each page is held to limits: its size after decompression (`CleanOptions.max_bytes`), its time
 and its memory (`BatchOptions.page_timeout`, `max_memory`, enforced in worker processes, see
 `scraper.pagepool`); a page over a limit is a recorded failure. A batch
@@ -104,7 +105,8 @@ def find_inputs(paths: Iterable[str | Input]) -> Iterator[Input]:
                 seen.add(real)
                 dirs[:] = sorted(d for d in dirs if os.path.realpath(os.path.join(root, d)) not in seen)
                 if mail.is_maildir(Path(root)):
-                    dirs[:] = []
+                    # Its messages, then its Maildir++ subfolders (".Newsletters/cur/…").
+                    dirs[:] = [d for d in dirs if d not in ("cur", "new", "tmp")]
                     yield from (Input(str(p)) for p in mail.maildir_files(Path(root)))
                     continue
                 for name in sorted(files):
@@ -172,7 +174,7 @@ def clean_input(item: Input, options: BatchOptions) -> Article | Failure | tuple
     try:
         data = read_input(item, options.clean.max_bytes)
         if _is_mail(item, data):
-            articles = mail.clean_message(data, options.clean, options.mail, source=item.source)
+            articles = mail.clean_message(data, options.clean, options.mail, source=item.source, url=options.url)
             return articles[0] if len(articles) == 1 else tuple(articles)
         if _is_text(item, data):
             text, _ = decode_bytes(data)
@@ -191,11 +193,13 @@ def _clean_in_worker(item: Input, options: BatchOptions) -> Article | Failure | 
 
 
 def fingerprint_input(item: Input, options: BatchOptions) -> PagePrint | None:
-    """Pass one of a learning batch: one HTML input's fingerprint; None for text inputs, pages
-    of unknown site and bad inputs (pass two records those)."""
+    """Pass one of a learning batch: one HTML input's fingerprint (an e-mail's counts for its
+    sender); None for text inputs, pages of unknown site and bad inputs (pass two records those)."""
     try:
         data = read_input(item, options.clean.max_bytes)
-        if _is_text(item, data) or _is_mail(item, data):
+        if _is_mail(item, data):
+            return mail.fingerprint_message(data, options.templates)
+        if _is_text(item, data):
             return None
         return fingerprint_page(data, options.url, options.templates)
     except CONTAINED:

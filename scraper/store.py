@@ -115,7 +115,7 @@ CREATE TABLE IF NOT EXISTS articles (
     source TEXT PRIMARY KEY, url TEXT, canonical_url TEXT, title TEXT, author TEXT, date TEXT,
     sitename TEXT, description TEXT, language TEXT, text TEXT NOT NULL, word_count INTEGER,
     content_hash TEXT, encoding TEXT, removed TEXT, reverted TEXT, cleaned_at TEXT,
-    warnings TEXT
+    warnings TEXT, id TEXT, list_id TEXT, list_unsubscribe TEXT
 );
 CREATE TABLE IF NOT EXISTS failures (
     source TEXT PRIMARY KEY, url TEXT, status TEXT, kind TEXT, reason TEXT NOT NULL, at TEXT
@@ -127,7 +127,7 @@ CREATE TABLE IF NOT EXISTS templates (
 _JSON_COLUMNS = ("removed", "reverted", "warnings")
 _ARTICLE_COLUMNS = [f for f in FIELDS if f not in _JSON_COLUMNS] + [*_JSON_COLUMNS, "cleaned_at"]
 # Columns added after the first release: a database made before them gains them on open.
-_ADDED_COLUMNS = {"warnings": "TEXT"}
+_ADDED_COLUMNS = {"warnings": "TEXT", "id": "TEXT", "list_id": "TEXT", "list_unsubscribe": "TEXT"}
 
 
 class SqliteStore:

@@ -13,7 +13,7 @@ The template rules are data, in `scraper/rulesets/email/`.
 
 from __future__ import annotations
 
-from .cleaner import MailOptions, clean_message, email_rule_files
+from .cleaner import MailOptions, clean_message, email_rule_files, fingerprint_message
 from .reader import EML_SUFFIXES, MBOX_SUFFIXES, MessageRef, expand, is_maildir, looks_like_message, maildir_files, read_span
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "clean_message",
     "email_rule_files",
     "expand",
+    "fingerprint_message",
     "is_maildir",
     "looks_like_message",
     "maildir_files",

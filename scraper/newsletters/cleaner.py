@@ -9,9 +9,11 @@ from the headers instead of the page, and the text from every block the rules le
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from importlib import resources
 
 from ..article import Article, Removal
+from ..blocks import PagePrint, TemplateOptions, fingerprint
 from ..clean import CleanOptions, parse_html, rulebook
 from ..errors import ExtractionError
 from ..filters import filter_lines
@@ -19,9 +21,9 @@ from ..prune import prune
 from ..rules import RuleSet
 from .digest import split_stories
 from .forward import unforward_html, unforward_text
-from .markup import (VIEW_ONLINE, Block, html_blocks, prepare, strip_tracking, strip_tracking_in_text, text_blocks,
+from .markup import (VIEW_ONLINE, Block, byline, drop_links_to, html_blocks, list_urls, prepare, strip_tracking, strip_tracking_in_text, text_blocks,
                      title_link)
-from .message import Headers, attached_message, body, parse_message, read_headers
+from .message import Headers, attached_message, body, parse_message, read_headers, sender_key
 
 # A forwarding e-mail with less than this of its own is only a wrapper round the attachment.
 _WRAPPER_WORDS = 60
@@ -40,6 +42,7 @@ class MailOptions:
     min_story_words: int = 15
 
 
+@lru_cache(maxsize=1)
 def email_rule_files() -> tuple[str, ...]:
     """The shipped e-mail template rule files, applied after the web rules."""
     folder = resources.files("scraper") / "rulesets" / "email"
@@ -56,17 +59,17 @@ def _merge(outer: Headers, inner: Headers | None) -> Headers:
 
 
 def _rules(options: CleanOptions, url: str | None, text: str) -> RuleSet:
-    book = rulebook((*email_rule_files(), *options.rule_files), options.learned)
+    # A batch hands a message only its own sender's learned template (see `fingerprint_message`),
+    # keyed by sender rather than by host, so it applies whatever the message's URL.
+    learned = tuple(replace(f, domains=()) for f in options.learned)
+    book = rulebook((*email_rule_files(), *options.rule_files), learned)
     return book.for_url(url) if url else book.for_text(text)
 
 
 def _text_url(blocks: list[Block]) -> str | None:
     """In a plain-text body: the URL on a "View this email in your browser" line."""
     for block in blocks[:12] + blocks[-12:]:
-        words = block.text
-        for _, href in block.links:
-            words = words.replace(href, " ")
-        if block.links and VIEW_ONLINE.match(words.strip(" :()<>[]-—.")):
+        if block.links and VIEW_ONLINE.match(block.links[0][0].strip(" .")):
             return block.links[0][1]
     return None
 
@@ -85,10 +88,70 @@ def _kept(blocks: list[Block], lines: tuple[str, ...]) -> list[str | None]:
     return kept
 
 
+def fingerprint_message(data: bytes, options: TemplateOptions) -> PagePrint | None:
+    """Pass one of a learning batch for an e-mail: the blocks of its HTML body, counted for its
+    sender ("mail:" + List-Id or From address), so that lines every issue of a newsletter
+    repeats (a custom footer no rule knows) are learned as that sender's template. None for
+    plain-text bodies and forwards (whose sender is the forwarder)."""
+    message = parse_message(data)
+    key = sender_key(message)
+    part = body(message)
+    if key is None or part.kind != "html":
+        return None
+    root = parse_html(part.text)
+    forwarded, _ = unforward_html(root)
+    if forwarded is not None:
+        return None
+    prepare(root)
+    return fingerprint(root, f"mail:{key}", options)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A body turned into blocks, with what was learned and removed on the way."""
+
+    blocks: list[Block]
+    url: str | None
+    rules: RuleSet
+    forwarded: Headers | None
+    author: str | None
+    removed: list[Removal]
+    reverted: list[str]
+
+
+def _parse_html(text: str, headers: Headers, options: CleanOptions, url: str | None) -> _Parsed:
+    root = parse_html(text)
+    forwarded, removed = unforward_html(root)
+    found, pixels = prepare(root)
+    url = url or found or title_link(root, (forwarded or headers).title)
+    author = byline(root)  # before pruning: the post-meta line that names the author goes
+    removed += drop_links_to(root, list_urls(headers.list_unsubscribe))
+    rules = _rules(options, url, "")
+    reverted: list[str] = []
+    if options.prune:
+        safety = replace(options.safety, max_element_share=max(options.safety.max_element_share, _EMAIL_ELEMENT_SHARE))
+        result = prune(root, rules, safety)
+        removed += result.removed
+        reverted += result.reverted
+    return _Parsed(html_blocks(root), url, rules, forwarded, author, removed + pixels, reverted)
+
+
+def _parse_text(text: str, headers: Headers, options: CleanOptions, url: str | None) -> _Parsed:
+    forwarded, text, removed = unforward_text(text)
+    blocks = text_blocks(strip_tracking_in_text(text))
+    unsubscribe = list_urls(headers.list_unsubscribe)
+    for block in [b for b in blocks if any(href in unsubscribe for _, href in b.links)]:
+        removed.append(Removal.of("list-unsubscribe-link", block.text, stage="text"))
+        blocks.remove(block)
+    url = url or _text_url(blocks)
+    return _Parsed(blocks, url, _rules(options, url, text), forwarded, None, removed, [])
+
+
 def clean_message(data: bytes, options: CleanOptions | None = None, mail: MailOptions | None = None,
-                  source: str | None = None) -> list[Article]:
+                  source: str | None = None, url: str | None = None) -> list[Article]:
     """Clean one message (bytes as stored) into its article, or its stories' articles; raise a
-    `ScraperError` subclass with the reason when there is nothing to keep."""
+    `ScraperError` subclass with the reason when there is nothing to keep. `url`, when given,
+    is the issue's URL (for rules and the record) instead of its "view in browser" link."""
     options = options or CleanOptions()
     mail = mail or MailOptions()
     message = parse_message(data)
@@ -98,36 +161,20 @@ def clean_message(data: bytes, options: CleanOptions | None = None, mail: MailOp
     if inner is not None and len(part.text.split()) < _WRAPPER_WORDS:
         headers = _merge(headers, read_headers(inner))
         part = body(inner)
-    removed: list[Removal] = []
-    reverted: list[str] = []
-    if part.kind == "html":
-        root = parse_html(part.text)
-        forwarded, removed = unforward_html(root)
-        url, pixels = prepare(root)
-        url = url or title_link(root, (forwarded or headers).title)
-        removed += pixels
-        rules = _rules(options, url, "")
-        if options.prune:
-            safety = replace(options.safety, max_element_share=max(options.safety.max_element_share, _EMAIL_ELEMENT_SHARE))
-            result = prune(root, rules, safety)
-            removed += result.removed
-            reverted += result.reverted
-        blocks = html_blocks(root)
-    else:
-        forwarded, text, removed = unforward_text(part.text)
-        blocks = text_blocks(strip_tracking_in_text(text))
-        url = _text_url(blocks)
-        rules = _rules(options, url, text)
-    headers = _merge(headers, forwarded)
+    parsed = _parse_html(part.text, headers, options, url) if part.kind == "html" else _parse_text(part.text, headers, options, url)
+    headers = _merge(headers, parsed.forwarded)
+    if parsed.author and not headers.author:
+        headers = replace(headers, author=parsed.author)
+    blocks, removed, reverted = parsed.blocks, parsed.removed, parsed.reverted
     lines: tuple[str, ...] = tuple(b.text for b in blocks)
     if options.filters:
-        filtered = filter_lines(list(lines), rules, brand=headers.sitename, title=headers.title)
+        filtered = filter_lines(list(lines), parsed.rules, brand=headers.sitename, title=headers.title)
         lines, removed, reverted = filtered.lines, removed + list(filtered.removed), reverted + list(filtered.reverted)
     kept = _kept(blocks, lines)
     # Icon links and badges hold no text; say what they were in the audit trail.
     removed = [r if r.text else Removal(r.rule, "(image)", r.stage) for r in removed]
     base = Article(
-        text="\n\n".join(t for t in kept if t), url=url, title=headers.title, author=headers.author,
+        text="\n\n".join(t for t in kept if t), url=parsed.url, title=headers.title, author=headers.author,
         date=headers.date, sitename=headers.sitename, source=source, encoding=part.encoding,
         removed=tuple(removed), reverted=tuple(reverted), id=headers.id, list_id=headers.list_id,
         list_unsubscribe=headers.list_unsubscribe,

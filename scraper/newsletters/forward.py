@@ -40,11 +40,20 @@ def _fields(lines: list[str]) -> Headers | None:
 
 def _lines(el: HtmlElement) -> list[str]:
     """An element's text, a line per `<br>` or block, for reading header fields."""
-    for br in el.iter("br"):
-        br.tail = "\n" + (br.tail or "")
-    for block in el.iter("div", "p"):
-        block.tail = "\n" + (block.tail or "")
-    return [line.strip() for line in el.text_content().splitlines() if line.strip()]
+    parts: list[str] = []
+
+    def walk(node: HtmlElement) -> None:
+        if node.tag in ("br", "div", "p", "tr"):
+            parts.append("\n")
+        if isinstance(node.tag, str) and node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(el)
+    return [line.strip() for line in "".join(parts).splitlines() if line.strip()]
 
 
 def _drop_before(el: HtmlElement, body: HtmlElement) -> list[str]:
@@ -74,19 +83,14 @@ def _marker_block(root: HtmlElement) -> HtmlElement | None:
     or with a From: line that also holds Subject: and Sent:/Date: lines."""
     best = None
     for el in root.iter("div", "p", "blockquote", "td"):
-        text = el.text_content()
-        if len(text) > _MAX_BLOCK_CHARS:
+        if len(el.text_content()) > _MAX_BLOCK_CHARS:
             continue
-        lines = _lines_of(text)
+        lines = _lines(el)
         if lines and (_MARKER.match(lines[0]) or (_FIELD.match(lines[0]) and lines[0].lower().startswith("from"))):
             names = {m[1].lower() for line in lines if (m := _FIELD.match(line))}
             if {"from", "subject"} <= names and names & {"sent", "date"}:
                 best = el  # keep going: a smaller one nested inside wins
     return best
-
-
-def _lines_of(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def unforward_html(root: HtmlElement) -> tuple[Headers | None, list[Removal]]:

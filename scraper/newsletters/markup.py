@@ -18,8 +18,9 @@ from ..article import Removal
 from ..urls import TRACKING_PARAMS
 
 # Tracking added by newsletter platforms on top of the web's (urls.TRACKING_PARAMS):
-# beehiiv's `last_resource_guid`, Substack's `r` referral code and `publication_id` /
-# `post_id` / `isFreemail` on its app links, Kit's `ck_subscriber_id`.
+# beehiiv's `last_resource_guid`, Substack's `r` (the reader's referral code) and `isFreemail`,
+# Kit's `ck_subscriber_id`. Ghost's `ref=<newsletter>` stays: `ref` names branches and pages
+# on too many sites to be dropped from every link.
 _MAIL_TRACKING = frozenset({"last_resource_guid", "ck_subscriber_id", "isfreemail", "r"})
 _BLOCK_TAGS = frozenset({
     "p", "div", "td", "th", "tr", "table", "li", "ul", "ol", "blockquote", "h1", "h2", "h3", "h4",
@@ -32,6 +33,9 @@ _PIXEL_STYLE = re.compile(r"(^|;)\s*(width|height)\s*:\s*[01](px)?\s*(;|$)", re.
 # Gmail rewrites the class and id names of a message it forwards or quotes with a per-message
 # prefix ("m_-1234567890123456789templateFooter"); the template rules need the names back.
 _GMAIL_PREFIX = re.compile(r"(?<![\w-])m_-?\d{6,}")
+# A plain-text heading: a paragraph of one short line without closing punctuation.
+_TEXT_HEADING = re.compile(r"^(?!https?://)\S.{0,90}(?<![.!?:;,\"”’)])$")
+_BYLINE = re.compile(r"^By (?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’.-]+){1,3}) ?[•·|]")
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')\]]+")
 # The "view in browser" link that most templates put at the very top (or bottom): its target
 # is the issue's web page, the best `url` an e-mail has.
@@ -84,6 +88,28 @@ def title_link(root: HtmlElement, title: str | None) -> str | None:
         if href.startswith(("http://", "https://")) and " ".join(a.text_content().split()).casefold() == key:
             return href
     return None
+
+
+def list_urls(value: str | None) -> frozenset[str]:
+    """The http(s) URLs of a List-Unsubscribe header ("<https://…>, <mailto:…>")."""
+    return frozenset(u for u in re.findall(r"<([^<>\s]+)>", value or "") if u.startswith(("http://", "https://")))
+
+
+def drop_links_to(root: HtmlElement, urls: frozenset[str]) -> list[Removal]:
+    """Remove the small block around each link to one of `urls` (the List-Unsubscribe
+    targets: whatever its wording, a line that links there is the unsubscribe footer)."""
+    removed: list[Removal] = []
+    if not urls:
+        return removed
+    for a in [a for a in root.iter("a") if a.get("href", "").strip() in urls]:
+        block = a
+        while block.getparent() is not None and block.tag not in _BLOCK_TAGS:
+            block = block.getparent()
+        target = block if block.tag not in ("body", "html") and len(block.text_content()) < 200 else a
+        if target.getparent() is not None:
+            removed.append(Removal.of("list-unsubscribe-link", target.text_content()))
+            target.drop_tree()
+    return removed
 
 
 def _is_pixel(img: HtmlElement) -> bool:
@@ -180,7 +206,21 @@ def text_blocks(text: str) -> list[Block]:
         if wrapped and not any(re.match(r"^([-*•]|\d+[.)])\s", line) for line in lines[1:]):
             lines = [" ".join(lines)]
         for line in lines:
-            urls = tuple((u, u) for u in _URL_IN_TEXT.findall(line))
-            blocks.append(Block(line, links=urls))
+            # Mailchimp's plain-text parts mark headings and links with a leading "** ".
+            marked = line.startswith("** ")
+            line = line.removeprefix("** ").strip() or line
+            # A URL's link text is the rest of its line ("Read more: https://…").
+            urls = tuple((line.replace(u, " ").strip(" :<>()[]-—"), u) for u in _URL_IN_TEXT.findall(line))
+            heading = len(lines) == 1 and (marked or _TEXT_HEADING.match(line) is not None)
+            blocks.append(Block(line, heading=heading, links=urls))
     return blocks
+
+
+def byline(root: HtmlElement) -> str | None:
+    """The author named in a "By Ines Alder • 19 Oct 2025" line (Ghost's post meta), if any."""
+    for el in root.iter("td", "p", "div", "span"):
+        text = " ".join(el.text_content().split())
+        if len(text) < 80 and (match := _BYLINE.match(text)):
+            return match["name"]
+    return None
 

@@ -35,7 +35,8 @@ the daily weekly monthly morning evening news newsletter newsletters briefing br
 notes letter letters post times journal club report review insider bulletin magazine media
 update updates dispatch edition roundup weekend today week inc ltd llc co gmbh sa press
 """.split())
-_NAME_WORD = re.compile(r"^[A-Z][a-zà-ÿ'’-]+$|^[A-Z]\.$")
+# Lower-case words inside a person's name: "Jan van der Berg", "Ana de la Cruz".
+_PARTICLES = frozenset("van von der den de del della da di du la le bin ibn al el y".split())
 # "Jane Doe from Canteen Notes", "Jane Doe at Harbour Weekly", "Jane Doe | Canteen Notes".
 _PERSON_OF = re.compile(r"^(?P<person>.+?)\s+(?:from|at|of|\||–|—|-)\s+(?P<site>.+)$")
 
@@ -93,16 +94,16 @@ def iso_date(value: str | None) -> str | None:
     6:00 AM" forms of forwarding blocks) as ISO 8601; None when it cannot be read."""
     if not value:
         return None
-    try:
-        return parsedate_to_datetime(value.replace(" at ", " ")).isoformat()
-    except (TypeError, ValueError, IndexError):
-        pass
+    # Outlook's forms first: the RFC parser reads "4:30 PM" as 04:30.
     for form in ("%A, %B %d, %Y %I:%M %p", "%A, %d %B %Y %H:%M", "%a, %b %d, %Y at %I:%M %p"):
         try:
             return datetime.strptime(value.strip(), form).isoformat()
         except ValueError:
             continue
-    return None
+    try:
+        return parsedate_to_datetime(value.replace(" at ", " ")).isoformat()
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def sender(value: str | None) -> tuple[str | None, str | None]:
@@ -123,10 +124,19 @@ def sender(value: str | None) -> tuple[str | None, str | None]:
     return name, name if _is_person(name) else None
 
 
+def _name_word(word: str) -> bool:
+    """"Quill", "Łukasz", "O’Neill", "Smith-Jones" or an initial "J."; not "NEWS" or "co"."""
+    letters = word.replace("-", "").replace("'", "").replace("’", "")
+    if len(word) == 2 and word[0].isupper() and word[1] == ".":
+        return True
+    return letters.isalpha() and word[0].isupper() and (len(word) == 1 or not word[1:].isupper())
+
+
 def _is_person(name: str) -> bool:
     words = name.split()
-    return (2 <= len(words) <= 4 and all(_NAME_WORD.match(w) for w in words)
-            and not any(w.lower().strip(".") in _ORG_WORDS for w in words))
+    named = [w for w in words if w.lower() not in _PARTICLES]
+    return (2 <= len(words) <= 5 and len(named) >= 2 and all(_name_word(w) for w in named)
+            and words[0] in named and not any(w.lower().strip(".") in _ORG_WORDS for w in words))
 
 
 def read_headers(message: Message) -> Headers:
@@ -141,6 +151,19 @@ def read_headers(message: Message) -> Headers:
         id=msgid.strip("<> ") if msgid else None,
         list_id=header(message, "List-Id"), list_unsubscribe=header(message, "List-Unsubscribe"),
     )
+
+
+def sender_key(message: Message) -> str | None:
+    """Who sends this newsletter, for learning its template across issues: the List-Id's
+    identifier, else the From address, lower-cased."""
+    list_id = header(message, "List-Id") or ""
+    if match := re.search(r"<([^<>\s]+)>", list_id):
+        return match[1].lower()
+    try:
+        address = getaddresses([header(message, "From") or ""])[0][1]
+    except _HEADER_ERRORS:
+        return None
+    return address.lower() or None
 
 
 def attached_message(message: EmailMessage) -> EmailMessage | None:
