@@ -40,7 +40,7 @@ from .fetch import Fetched, FetchOptions
 from .recorder import Recorder
 from .robots import RobotsCache
 from .resume import describe, drop_failures, finish_rewrite, reconcile, sync
-from .schedule import Politeness, Scheduler
+from .schedule import Politeness, Scheduler, Task
 from .state import CRASHED_TWICE, CrawlState, Outcome, default_state_path
 from .rules import RuleFile
 from .sitelearn import SiteLearning
@@ -48,6 +48,7 @@ from .store import Store
 from .workers import FetchPool, FetchResult, clean_page, index_saved, start_cleaners
 
 log = logging.getLogger(__name__)
+_DISALLOWED = "disallowed by robots.txt"
 
 @dataclass(frozen=True)
 class CrawlOptions:
@@ -261,19 +262,8 @@ class Crawl:
             if task is None:
                 self.scheduler.widen()  # slots are free but no active host may start now
                 break
-            if task.row is not None and not o.ignore_robots:
-                try:
-                    allowed = self._allowed(task.host, task.row.url)
-                except Exception as exc:  # noqa: BLE001  (this URL's failure, not the crawl's)
-                    self.scheduler.put_back(task)
-                    self.rec.fail(task.row.url, exc)
-                    continue
-                if not allowed:
-                    self.scheduler.put_back(task)
-                    self.rec.emit(task.row.url, Failure(task.row.url, "disallowed by robots.txt",
-                                                     "SkippedError", status="skipped"),
-                               Outcome("skipped", "disallowed by robots.txt"))
-                    continue
+            if task.row is not None and not o.ignore_robots and not self._may_fetch(task):
+                continue
             started.append(task)
         if not started:
             return
@@ -284,10 +274,25 @@ class Crawl:
         for task in started:
             self._fetch.submit(task, self.scheduler.hosts[task.host].delay)
 
-    def _allowed(self, host: str, url: str) -> bool:
-        if host in self._robots_errors:
-            raise self._robots_errors[host]  # its robots.txt fetch failed with a bug
-        return self._robots.allowed(url)
+    def _may_fetch(self, task: Task) -> bool:
+        """Whether robots.txt lets the task go; if not, its URL is recorded as disallowed, or
+        as failed with the error met while checking (this URL's, never the crawl's)."""
+        assert task.row is not None
+        url = task.row.url
+        error = self._robots_errors.get(task.host)  # its robots.txt fetch failed with a bug
+        if error is None:
+            try:
+                if self._robots.allowed(url):
+                    return True
+            except Exception as exc:  # noqa: BLE001
+                error = exc
+        self.scheduler.put_back(task)
+        if error is not None:
+            self.rec.fail(url, error)
+        else:
+            self.rec.emit(url, Failure(url, _DISALLOWED, "SkippedError", status="skipped"),
+                          Outcome("skipped", _DISALLOWED))
+        return False
 
     def _handle(self, event: tuple) -> None:
         if event[0] == "fetched":
@@ -309,8 +314,7 @@ class Crawl:
             if result.error is not None:
                 error = result.error
                 status = error.status if isinstance(error, HTTPStatusError) else None
-                failure = Failure.of(source, error)
-                self.rec.emit(source, failure, Outcome(failure.status, failure.reason, result.tries, status))
+                self.rec.fail(source, error, result.tries, http_status=status)
                 return
             page = result.page
             assert page is not None

@@ -33,13 +33,14 @@ class Recorder:
         self._ready: list[Article | Failure] = []
         self._last_sync = time.monotonic()
 
-    def fail(self, source: str, error: Exception, attempts: int = 0, url: str | None = None) -> None:
+    def fail(self, source: str, error: BaseException, attempts: int = 0, url: str | None = None,
+             http_status: int | None = None) -> None:
         """Record an exception met while handling `source` as its failure (`Failure.of`)."""
         failure = Failure.of(source, error, url)
         if not isinstance(error, ScraperError):
             log.warning("%s: %s", source, failure.reason)
-            log.debug("traceback of the internal error", exc_info=error)
-        self.emit(source, failure, Outcome(failure.status, failure.reason, attempts))
+            log.info("where the internal error on %s happened", source, exc_info=error)
+        self.emit(source, failure, Outcome(failure.status, failure.reason, attempts, http_status))
 
     def emit(self, source: str, result: Article | Failure, outcome: Outcome) -> None:
         """Record `result` for `source`. A record the store cannot take becomes the URL's
@@ -52,7 +53,7 @@ class Recorder:
         except Exception as exc:  # noqa: BLE001  (this record's failure, not the crawl's)
             failure = Failure.of(source, exc, result.url)
             log.warning("%s: %s (while storing it)", source, failure.reason)
-            log.debug("traceback of the internal error", exc_info=exc)
+            log.info("where the internal error on %s happened", source, exc_info=exc)
             result, outcome = failure, outcome._replace(status=failure.status, reason=failure.reason)
             self._write(result)
         self.state.record(source, outcome)
