@@ -27,7 +27,7 @@ import os
 import queue
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -121,7 +121,7 @@ class Crawl:
             self.state.commit()
         self._events: queue.Queue[tuple] = queue.Queue()
         self._pages: dict[Future, _Page] = {}
-        self._robots_errors: dict[str, Exception] = {}  # host -> what broke its robots.txt
+        self._robots_errors: dict[str, BaseException] = {}  # host -> what broke its robots.txt
         self.sites: SiteLearning[_Page] = SiteLearning(store, self.options.templates,
                                                        self.options.learn_templates)
         self.rec = Recorder(store, self.state, self.sites, self.options.sync_every)
@@ -198,7 +198,8 @@ class Crawl:
         while rows := self.state.pending("", 0, 500):
             for row in rows:
                 reason = row.reason or "invalid URL"
-                kind = "InputError" if reason.startswith("invalid URL") else "SecurityError"
+                kind = ("InputError" if reason.startswith("invalid URL") else "InternalError"
+                        if reason.startswith("internal error") else "SecurityError")
                 failure = Failure(row.url, reason, kind)
                 self.rec.emit(row.url, failure, Outcome("failed", reason))
             yield from self.rec.flush()
@@ -355,6 +356,9 @@ class Crawl:
         fingerprint = None
         try:
             result, fingerprint = future.result()
+        except CancelledError:  # its pool was replaced before it started: not this page's doing
+            self._submit(item)
+            return
         except BrokenProcessPool:
             # A worker died (a C-level crash on a hostile page) and took its batch with it.
             if item.pool is self._pool:

@@ -21,7 +21,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from .errors import InputError, ScraperError
+from .article import Failure, encodable
+from .errors import InputError
 
 try:
     import fcntl
@@ -110,12 +111,13 @@ def _now() -> str:
 
 
 def parse_url(raw: str) -> tuple[str, str, str | None]:
-    """`(url, host, reason)`: the normalised URL and its host:port, or the raw text, "" and why."""
+    """`(url, host, reason)`: the normalised URL and its host:port, or the raw text, "" and why.
+    The raw text is kept as its record will show it (`encodable`), so the two always match."""
     try:
         url = normalise(raw)
         return url, host_key(url), None
-    except ScraperError as exc:
-        return raw.strip(), "", exc.reason
+    except Exception as exc:  # noqa: BLE001  (a ScraperError, or a bug: this URL's failure)
+        return encodable(raw.strip()), "", Failure.of(raw, exc).reason
 
 
 class CrawlState:
