@@ -39,9 +39,9 @@ from .errors import HTTPStatusError, InputError
 from .fetch import Fetched, FetchOptions
 from .recorder import Recorder
 from .robots import RobotsCache
-from .resume import describe, drop_failures, finish_rewrite, reconcile, sync
+from .resume import JobStatus, describe, start_job, sync
 from .schedule import Politeness, Scheduler, Task
-from .state import CRASHED_TWICE, CrawlState, Outcome, default_state_path
+from .state import CrawlState, Outcome, default_state_path
 from .rules import RuleFile
 from .sitelearn import SiteLearning
 from .store import Store
@@ -69,18 +69,6 @@ class CrawlOptions:
     sync_every: float = 1.0  # seconds between making store and state durable together
     learn_templates: bool = True
     templates: TemplateOptions = field(default_factory=TemplateOptions)
-
-
-@dataclass(frozen=True)
-class JobStatus:
-    """Where a job stands before fetching: URL counts by status and what start-up did."""
-
-    counts: dict[str, int]
-    resumed: bool
-    settled: int = 0
-    retried: int = 0
-    output: str = "-"
-    crashed: int = 0  # URLs that were in flight when the last run died
 
 
 @dataclass
@@ -141,28 +129,7 @@ class Crawl:
 
     def prepare(self) -> JobStatus:
         """Settle results a killed run left unrecorded and, if asked, reopen failures."""
-        resumed = not self.state.is_new and self.state.get("started") is not None
-        dirty = self.state.is_new or self.state.get("running") == "1"
-        finish_rewrite(self.store, self.state)
-        if self.state.get("retrying") == "1":
-            drop_failures(self.store, self.state)
-        settled = reconcile(self.store, self.state, dirty)
-        crashed = 0
-        if self.state.get("running") == "1":
-            crashed = self.state.count_crash()
-            if crashed:
-                log.warning("the last run died with %d URLs in flight; a URL in flight at two "
-                            "such deaths is not tried again", crashed)
-        retried = 0
-        if self.options.retry_failed:
-            retried = self.state.retry_failed()
-            self.state.set("retrying", 1)
-            self.state.commit()
-            drop_failures(self.store, self.state)
-        self.state.set("retrying", 0)
-        self.state.commit()
-        return JobStatus(self.state.counts(), resumed, settled, retried, describe(self.store),
-                         crashed)
+        return start_job(self.store, self.state, self.options.retry_failed)
 
     # --- the crawl loop --------------------------------------------------------------------
 
@@ -174,8 +141,7 @@ class Crawl:
         self.state.commit()
         clean_exit = False
         try:
-            yield from self._invalid()
-            yield from self._crashed()
+            yield from self.rec.unfetchable()
             self.scheduler = Scheduler(self.state, Politeness(
                 o.delay, o.per_host, not o.ignore_robots, window=max(64, 4 * o.concurrency),
                 chunk=max(16, 4 * o.per_host)))
@@ -192,25 +158,6 @@ class Crawl:
             if clean_exit:
                 self.state.set("running", 0)
                 self.state.commit()
-
-    def _invalid(self) -> Iterator[Article | Failure]:
-        """URLs that could not be parsed end as failures without any request."""
-        while rows := self.state.pending("", 0, 500):
-            for row in rows:
-                reason = row.reason or "invalid URL"
-                kind = ("InputError" if reason.startswith("invalid URL") else "InternalError"
-                        if reason.startswith("internal error") else "SecurityError")
-                failure = Failure(row.url, reason, kind)
-                self.rec.emit(row.url, failure, Outcome("failed", reason))
-            yield from self.rec.flush()
-
-    def _crashed(self) -> Iterator[Article | Failure]:
-        """URLs in flight at two deaths of the crawler end as failures, not a third crash."""
-        while rows := self.state.crashed(500):
-            for row in rows:
-                self.rec.emit(row.url, Failure(row.url, CRASHED_TWICE, "InternalError"),
-                           Outcome("failed", CRASHED_TWICE))
-            yield from self.rec.flush()
 
     def _loop(self) -> Iterator[Article | Failure]:
         o = self.options

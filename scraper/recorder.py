@@ -16,7 +16,7 @@ from .article import Article, Failure
 from .errors import ScraperError
 from .resume import sync
 from .sitelearn import SiteLearning
-from .state import CrawlState, Outcome
+from .state import CRASHED_TWICE, CrawlState, Outcome
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,22 @@ class Recorder:
         self.sync_every = sync_every
         self._ready: list[Article | Failure] = []
         self._last_sync = time.monotonic()
+
+    def unfetchable(self) -> Iterator[Article | Failure]:
+        """Record the URLs that end without a request: those that could not be parsed, and
+        those in flight at two deaths of the crawler in a row (not a third)."""
+        while rows := self.state.pending("", 0, 500):
+            for row in rows:
+                reason = row.reason or "invalid URL"
+                kind = ("InputError" if reason.startswith("invalid URL") else "InternalError"
+                        if reason.startswith("internal error") else "SecurityError")
+                self.emit(row.url, Failure(row.url, reason, kind), Outcome("failed", reason))
+            yield from self.flush()
+        while rows := self.state.crashed(500):
+            for row in rows:
+                self.emit(row.url, Failure(row.url, CRASHED_TWICE, "InternalError"),
+                          Outcome("failed", CRASHED_TWICE))
+            yield from self.flush()
 
     def fail(self, source: str, error: BaseException, attempts: int = 0, url: str | None = None,
              http_status: int | None = None) -> None:
