@@ -27,7 +27,7 @@ import os
 import queue
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,15 +39,16 @@ from .errors import HTTPStatusError, InputError
 from .fetch import Fetched, FetchOptions
 from .recorder import Recorder
 from .robots import RobotsCache
-from .resume import describe, drop_failures, finish_rewrite, reconcile, sync
-from .schedule import Politeness, Scheduler
-from .state import CRASHED_TWICE, CrawlState, Outcome, default_state_path
+from .resume import JobStatus, describe, start_job, sync
+from .schedule import Politeness, Scheduler, Task
+from .state import CrawlState, Outcome, default_state_path
 from .rules import RuleFile
 from .sitelearn import SiteLearning
 from .store import Store
 from .workers import FetchPool, FetchResult, clean_page, index_saved, start_cleaners
 
 log = logging.getLogger(__name__)
+_DISALLOWED = "disallowed by robots.txt"
 
 @dataclass(frozen=True)
 class CrawlOptions:
@@ -68,18 +69,6 @@ class CrawlOptions:
     sync_every: float = 1.0  # seconds between making store and state durable together
     learn_templates: bool = True
     templates: TemplateOptions = field(default_factory=TemplateOptions)
-
-
-@dataclass(frozen=True)
-class JobStatus:
-    """Where a job stands before fetching: URL counts by status and what start-up did."""
-
-    counts: dict[str, int]
-    resumed: bool
-    settled: int = 0
-    retried: int = 0
-    output: str = "-"
-    crashed: int = 0  # URLs that were in flight when the last run died
 
 
 @dataclass
@@ -120,7 +109,7 @@ class Crawl:
             self.state.commit()
         self._events: queue.Queue[tuple] = queue.Queue()
         self._pages: dict[Future, _Page] = {}
-        self._robots_errors: dict[str, Exception] = {}  # host -> what broke its robots.txt
+        self._robots_errors: dict[str, BaseException] = {}  # host -> what broke its robots.txt
         self.sites: SiteLearning[_Page] = SiteLearning(store, self.options.templates,
                                                        self.options.learn_templates)
         self.rec = Recorder(store, self.state, self.sites, self.options.sync_every)
@@ -140,28 +129,7 @@ class Crawl:
 
     def prepare(self) -> JobStatus:
         """Settle results a killed run left unrecorded and, if asked, reopen failures."""
-        resumed = not self.state.is_new and self.state.get("started") is not None
-        dirty = self.state.is_new or self.state.get("running") == "1"
-        finish_rewrite(self.store, self.state)
-        if self.state.get("retrying") == "1":
-            drop_failures(self.store, self.state)
-        settled = reconcile(self.store, self.state, dirty)
-        crashed = 0
-        if self.state.get("running") == "1":
-            crashed = self.state.count_crash()
-            if crashed:
-                log.warning("the last run died with %d URLs in flight; a URL in flight at two "
-                            "such deaths is not tried again", crashed)
-        retried = 0
-        if self.options.retry_failed:
-            retried = self.state.retry_failed()
-            self.state.set("retrying", 1)
-            self.state.commit()
-            drop_failures(self.store, self.state)
-        self.state.set("retrying", 0)
-        self.state.commit()
-        return JobStatus(self.state.counts(), resumed, settled, retried, describe(self.store),
-                         crashed)
+        return start_job(self.store, self.state, self.options.retry_failed)
 
     # --- the crawl loop --------------------------------------------------------------------
 
@@ -173,8 +141,7 @@ class Crawl:
         self.state.commit()
         clean_exit = False
         try:
-            yield from self._invalid()
-            yield from self._crashed()
+            yield from self.rec.unfetchable()
             self.scheduler = Scheduler(self.state, Politeness(
                 o.delay, o.per_host, not o.ignore_robots, window=max(64, 4 * o.concurrency),
                 chunk=max(16, 4 * o.per_host)))
@@ -191,24 +158,6 @@ class Crawl:
             if clean_exit:
                 self.state.set("running", 0)
                 self.state.commit()
-
-    def _invalid(self) -> Iterator[Article | Failure]:
-        """URLs that could not be parsed end as failures without any request."""
-        while rows := self.state.pending("", 0, 500):
-            for row in rows:
-                reason = row.reason or "invalid URL"
-                kind = "InputError" if reason.startswith("invalid URL") else "SecurityError"
-                failure = Failure(row.url, reason, kind)
-                self.rec.emit(row.url, failure, Outcome("failed", reason))
-            yield from self.rec.flush()
-
-    def _crashed(self) -> Iterator[Article | Failure]:
-        """URLs in flight at two deaths of the crawler end as failures, not a third crash."""
-        while rows := self.state.crashed(500):
-            for row in rows:
-                self.rec.emit(row.url, Failure(row.url, CRASHED_TWICE, "InternalError"),
-                           Outcome("failed", CRASHED_TWICE))
-            yield from self.rec.flush()
 
     def _loop(self) -> Iterator[Article | Failure]:
         o = self.options
@@ -261,19 +210,8 @@ class Crawl:
             if task is None:
                 self.scheduler.widen()  # slots are free but no active host may start now
                 break
-            if task.row is not None and not o.ignore_robots:
-                try:
-                    allowed = self._allowed(task.host, task.row.url)
-                except Exception as exc:  # noqa: BLE001  (this URL's failure, not the crawl's)
-                    self.scheduler.put_back(task)
-                    self.rec.fail(task.row.url, exc)
-                    continue
-                if not allowed:
-                    self.scheduler.put_back(task)
-                    self.rec.emit(task.row.url, Failure(task.row.url, "disallowed by robots.txt",
-                                                     "SkippedError", status="skipped"),
-                               Outcome("skipped", "disallowed by robots.txt"))
-                    continue
+            if task.row is not None and not o.ignore_robots and not self._may_fetch(task):
+                continue
             started.append(task)
         if not started:
             return
@@ -284,10 +222,25 @@ class Crawl:
         for task in started:
             self._fetch.submit(task, self.scheduler.hosts[task.host].delay)
 
-    def _allowed(self, host: str, url: str) -> bool:
-        if host in self._robots_errors:
-            raise self._robots_errors[host]  # its robots.txt fetch failed with a bug
-        return self._robots.allowed(url)
+    def _may_fetch(self, task: Task) -> bool:
+        """Whether robots.txt lets the task go; if not, its URL is recorded as disallowed, or
+        as failed with the error met while checking (this URL's, never the crawl's)."""
+        assert task.row is not None
+        url = task.row.url
+        error = self._robots_errors.get(task.host)  # its robots.txt fetch failed with a bug
+        if error is None:
+            try:
+                if self._robots.allowed(url):
+                    return True
+            except Exception as exc:  # noqa: BLE001
+                error = exc
+        self.scheduler.put_back(task)
+        if error is not None:
+            self.rec.fail(url, error)
+        else:
+            self.rec.emit(url, Failure(url, _DISALLOWED, "SkippedError", status="skipped"),
+                          Outcome("skipped", _DISALLOWED))
+        return False
 
     def _handle(self, event: tuple) -> None:
         if event[0] == "fetched":
@@ -309,8 +262,7 @@ class Crawl:
             if result.error is not None:
                 error = result.error
                 status = error.status if isinstance(error, HTTPStatusError) else None
-                failure = Failure.of(source, error)
-                self.rec.emit(source, failure, Outcome(failure.status, failure.reason, result.tries, status))
+                self.rec.fail(source, error, result.tries, http_status=status)
                 return
             page = result.page
             assert page is not None
@@ -351,6 +303,9 @@ class Crawl:
         fingerprint = None
         try:
             result, fingerprint = future.result()
+        except CancelledError:  # its pool was replaced before it started: not this page's doing
+            self._submit(item)
+            return
         except BrokenProcessPool:
             # A worker died (a C-level crash on a hostile page) and took its batch with it.
             if item.pool is self._pool:

@@ -16,7 +16,7 @@ from .article import Article, Failure
 from .errors import ScraperError
 from .resume import sync
 from .sitelearn import SiteLearning
-from .state import CrawlState, Outcome
+from .state import CRASHED_TWICE, CrawlState, Outcome
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -33,13 +33,30 @@ class Recorder:
         self._ready: list[Article | Failure] = []
         self._last_sync = time.monotonic()
 
-    def fail(self, source: str, error: Exception, attempts: int = 0, url: str | None = None) -> None:
+    def unfetchable(self) -> Iterator[Article | Failure]:
+        """Record the URLs that end without a request: those that could not be parsed, and
+        those in flight at two deaths of the crawler in a row (not a third)."""
+        while rows := self.state.pending("", 0, 500):
+            for row in rows:
+                reason = row.reason or "invalid URL"
+                kind = ("InputError" if reason.startswith("invalid URL") else "InternalError"
+                        if reason.startswith("internal error") else "SecurityError")
+                self.emit(row.url, Failure(row.url, reason, kind), Outcome("failed", reason))
+            yield from self.flush()
+        while rows := self.state.crashed(500):
+            for row in rows:
+                self.emit(row.url, Failure(row.url, CRASHED_TWICE, "InternalError"),
+                          Outcome("failed", CRASHED_TWICE))
+            yield from self.flush()
+
+    def fail(self, source: str, error: BaseException, attempts: int = 0, url: str | None = None,
+             http_status: int | None = None) -> None:
         """Record an exception met while handling `source` as its failure (`Failure.of`)."""
         failure = Failure.of(source, error, url)
         if not isinstance(error, ScraperError):
             log.warning("%s: %s", source, failure.reason)
-            log.debug("traceback of the internal error", exc_info=error)
-        self.emit(source, failure, Outcome(failure.status, failure.reason, attempts))
+            log.info("where the internal error on %s happened", source, exc_info=error)
+        self.emit(source, failure, Outcome(failure.status, failure.reason, attempts, http_status))
 
     def emit(self, source: str, result: Article | Failure, outcome: Outcome) -> None:
         """Record `result` for `source`. A record the store cannot take becomes the URL's
@@ -52,7 +69,7 @@ class Recorder:
         except Exception as exc:  # noqa: BLE001  (this record's failure, not the crawl's)
             failure = Failure.of(source, exc, result.url)
             log.warning("%s: %s (while storing it)", source, failure.reason)
-            log.debug("traceback of the internal error", exc_info=exc)
+            log.info("where the internal error on %s happened", source, exc_info=exc)
             result, outcome = failure, outcome._replace(status=failure.status, reason=failure.reason)
             self._write(result)
         self.state.record(source, outcome)

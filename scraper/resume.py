@@ -6,20 +6,60 @@ written since the last sync are in the output but still pending in the state; `r
 them and settles them: JSONL lines after the offsets saved at the last sync (a line torn by the
 kill is cut off), SQLite rows of pending URLs, folder files changed since the last sync.
 `--retry-failed` removes the old failure records of the URLs it retries (`drop_failures`), so
-every URL keeps exactly one record. Standard output cannot be reconciled.
+every URL keeps exactly one record. Standard output cannot be reconciled. `start_job` does all
+of this when a crawl starts, and counts a crash for the URLs a dead run had in flight.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .state import CrawlState
 from .store import FolderStore, JsonlStore, SqliteStore, Store
 
 _REWRITE = "failures_rewrite"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """Where a job stands before fetching: URL counts by status and what start-up did."""
+
+    counts: dict[str, int]
+    resumed: bool
+    settled: int = 0
+    retried: int = 0
+    output: str = "-"
+    crashed: int = 0  # URLs that were in flight when the last run died
+
+
+def start_job(store: Store, state: CrawlState, retry_failed: bool) -> JobStatus:
+    """Settle results a killed run left unrecorded, count a crash for the URLs it had in flight
+    and, if asked, reopen failures (their old records removed)."""
+    resumed = not state.is_new and state.get("started") is not None
+    died = state.get("running") == "1"
+    finish_rewrite(store, state)
+    if state.get("retrying") == "1":
+        drop_failures(store, state)
+    settled = reconcile(store, state, state.is_new or died)
+    crashed = state.count_crash() if died else 0
+    if crashed:
+        log.warning("the last run died with %d URLs in flight; a URL in flight at two such deaths "
+                    "in a row is not tried again", crashed)
+    retried = 0
+    if retry_failed:
+        retried = state.retry_failed()
+        state.set("retrying", 1)
+        state.commit()
+        drop_failures(store, state)
+    state.set("retrying", 0)
+    state.commit()
+    return JobStatus(state.counts(), resumed, settled, retried, describe(store), crashed)
 
 
 def describe(store: Store) -> str:

@@ -8,8 +8,8 @@ Only one thread writes; commits are explicit so the crawl can order them after t
 
 A URL is marked in flight while it is being fetched or handled, durably before the work starts.
 A run that dies (killed, or crashed by an error nobody contained) leaves its marks; the next
-run counts a crash for each marked URL, and a URL in flight at two crashes ends as failed
-("crashed the crawler twice") instead of crashing every run after.
+run counts a crash for each marked URL, and a URL in flight at two crashes in a row ends as
+failed ("crashed the crawler twice") instead of crashing every run after.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from .errors import InputError, ScraperError
+from .article import Failure, encodable
+from .errors import InputError
 
 try:
     import fcntl
@@ -55,7 +56,7 @@ _ADDED_COLUMNS = {"in_flight": "INTEGER NOT NULL DEFAULT 0",
                   "crashes": "INTEGER NOT NULL DEFAULT 0"}
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS urls_in_flight ON urls (id) WHERE in_flight = 1;
-CREATE INDEX IF NOT EXISTS urls_crashed ON urls (id) WHERE crashes >= 2 AND status = 'pending';
+CREATE INDEX IF NOT EXISTS urls_crashed ON urls (id) WHERE crashes > 0;
 """
 CRASHED_TWICE = "crashed the crawler twice"
 _BATCH = 1000
@@ -110,12 +111,13 @@ def _now() -> str:
 
 
 def parse_url(raw: str) -> tuple[str, str, str | None]:
-    """`(url, host, reason)`: the normalised URL and its host:port, or the raw text, "" and why."""
+    """`(url, host, reason)`: the normalised URL and its host:port, or the raw text, "" and why.
+    The raw text is kept as its record will show it (`encodable`), so the two always match."""
     try:
         url = normalise(raw)
         return url, host_key(url), None
-    except ScraperError as exc:
-        return raw.strip(), "", exc.reason
+    except Exception as exc:  # noqa: BLE001  (a ScraperError, or a bug: this URL's failure)
+        return encodable(raw.strip()), "", Failure.of(raw, exc).reason
 
 
 class CrawlState:
@@ -290,21 +292,27 @@ class CrawlState:
 
     def land_all(self) -> None:
         """Clear every mark: the run is stopping in good order, nothing crashed."""
-        self.db.execute("UPDATE urls SET in_flight = 0 WHERE in_flight = 1")
+        self.db.execute("UPDATE urls INDEXED BY urls_in_flight SET in_flight = 0 WHERE in_flight = 1")
 
     def count_crash(self) -> int:
-        """The last run died: count a crash for each URL it had in flight; return how many."""
-        cursor = self.db.execute(
-            "UPDATE urls SET crashes = crashes + (status = 'pending'), in_flight = 0 "
-            "WHERE in_flight = 1")
+        """The last run died: count a crash for each pending URL it had in flight, and forget
+        the count of those it had not (crashes count in a row); return how many were in flight."""
+        (in_flight,) = self.db.execute(
+            "SELECT count(*) FROM urls INDEXED BY urls_in_flight "
+            "WHERE in_flight = 1 AND status = 'pending'").fetchone()
+        self.db.execute("UPDATE urls INDEXED BY urls_crashed SET crashes = 0 "
+                        "WHERE crashes > 0 AND in_flight = 0")
+        self.db.execute("UPDATE urls INDEXED BY urls_in_flight "
+                        "SET crashes = crashes + (status = 'pending'), in_flight = 0 WHERE in_flight = 1")
         self.db.commit()
-        return cursor.rowcount
+        return in_flight
 
     def crashed(self, limit: int) -> list[UrlRow]:
         """Pending URLs that were in flight at two crashes: they are not tried again."""
         return [UrlRow(*r) for r in self.db.execute(
-            "SELECT id, url, host, reason, attempts FROM urls "
-            "WHERE crashes >= 2 AND status = 'pending' ORDER BY id LIMIT ?", (limit,))]
+            "SELECT id, url, host, reason, attempts FROM urls INDEXED BY urls_crashed "
+            "WHERE crashes > 0 AND crashes >= 2 AND status = 'pending' ORDER BY id LIMIT ?",
+            (limit,))]
 
 
 def default_state_path(output: str) -> str:

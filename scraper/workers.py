@@ -35,7 +35,6 @@ from urllib.parse import urlsplit
 from .article import Article, Failure
 from .blocks import PagePrint, TemplateOptions, fingerprint_page
 from .clean import CleanOptions, clean_html, rulebook
-from .errors import ScraperError
 from .fetch import Fetched, Fetcher, FetchOptions
 from .robots import RobotsCache
 from .schedule import Task
@@ -53,7 +52,7 @@ class FetchResult:
 
     task: Task
     page: Fetched | None = None
-    error: ScraperError | Exception | None = None
+    error: BaseException | None = None
     crawl_delay: float | None = None
     tries: int = 1
     last_start: float = 0.0
@@ -101,7 +100,7 @@ def clean_page(body: bytes, url: str, http_charset: str | None, source: str, opt
             pass           # without a print only teaches nothing)
     try:
         return clean_html(body, url, options=options, http_charset=http_charset, source=source), page
-    except Exception as exc:  # noqa: BLE001  (CONTAINED, or a bug: this page's failure)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001  (CONTAINED, or a bug: this page's)
         return Failure.of(source, exc, url=url), page
 
 
@@ -221,5 +220,5 @@ class FetchPool:
             saved = save_page(self._save_html, page) if self._save_html else None
             return FetchResult(task, page=page, tries=local.tries, last_start=local.started,
                                saved=saved)
-        except Exception as exc:  # noqa: BLE001  (ScraperError, or a bug: recorded, not fatal)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001  (ScraperError, or a bug: recorded)
             return FetchResult(task, error=exc, tries=local.tries, last_start=local.started)

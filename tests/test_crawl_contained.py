@@ -18,6 +18,7 @@ from scraper.article import Article, Failure
 from scraper.crawl import CrawlOptions, crawl
 from scraper.fetch import Fetcher, FetchOptions
 from scraper.robots import RobotsCache
+from scraper.state import CrawlState
 from scraper.store import JsonlStore, open_store
 
 FETCH = FetchOptions(allow_private=True, connect_timeout=1, read_timeout=1, retries=0)
@@ -191,3 +192,14 @@ def test_a_bug_in_a_cleaning_worker_comes_back_as_that_pages_failure(
                                    "http://x.test/a", CleanOptions())
     assert isinstance(result, Failure)
     assert result.reason == "internal error: AttributeError: 'NoneType' object has no attribute 'text'"
+
+
+def test_unparseable_urls_with_unencodable_text_are_recorded_as_their_records_show_them(
+        tmp_path: Path, server: FaultServer) -> None:
+    urls = ["http://a\udc00.com/", "http://b\x85\x00.test/x y", server.url("/a/0")]
+    got = {s: outcome(r) for s, r in in_process(tmp_path, urls).items()}
+    assert got == {"http://a\ufffd.com/": "invalid URL: bad host",
+                   "http://b\u2026.test/x y": "invalid URL: whitespace or control character",
+                   server.url("/a/0"): "cleaned"}
+    with CrawlState(tmp_path / "job.state.db") as state:
+        assert state.counts() == {"pending": 0, "done": 1, "failed": 2, "skipped": 0}

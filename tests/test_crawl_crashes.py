@@ -145,6 +145,21 @@ def test_a_url_in_flight_at_two_deaths_is_failed_not_tried_again(tmp_path: Path,
         assert state.row(site.url("/a/0"))["crashes"] == 0
 
 
+def test_the_in_flight_mark_is_durable_before_the_request_goes_out(tmp_path: Path,
+                                                                   site: FaultServer) -> None:
+    urls = url_list(tmp_path, site, ["/slow"])
+    output = tmp_path / "out.jsonl"
+    for death in (1, 2):  # killed the moment the request arrives, long before any periodic sync
+        proc = subprocess.Popen(command(urls, output), start_new_session=True,
+                                stderr=subprocess.DEVNULL)
+        wait_for(lambda: site.count("/slow") == death, proc, "request for /slow")
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    last = subprocess.run(command(urls, output), capture_output=True, text=True, timeout=60)
+    assert last.returncode == 1 and "failed: crashed the crawler twice" in last.stderr
+    assert site.count("/slow") == 2
+
+
 def test_ctrl_c_is_not_a_crash(tmp_path: Path, site: FaultServer) -> None:
     urls = url_list(tmp_path, site, ["/slow", "/a/0"])
     output = tmp_path / "out.jsonl"

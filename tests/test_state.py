@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from scraper.state import CrawlState, Outcome, default_state_path
+from scraper.urls import normalise
 
 
 def load(tmp_path: Path, lines: list[str]) -> CrawlState:
@@ -122,3 +124,41 @@ def test_a_job_cannot_be_crawled_twice_at_once(tmp_path: Path) -> None:
         with pytest.raises(InputError, match="in use by another crawl"):
             CrawlState(tmp_path / "s.db")
     CrawlState(tmp_path / "s.db").close()
+
+
+def test_a_url_in_flight_at_two_deaths_in_a_row_is_reported_as_crashed(tmp_path: Path) -> None:
+    state = load(tmp_path, ["http://a.test/1", "http://a.test/2", "http://a.test/3"])
+    one, two, three = (normalise(f"http://a.test/{i}") for i in (1, 2, 3))
+    state.take_off([one, two])
+    state.commit()
+    assert state.count_crash() == 2  # first death: 1 and 2 were in flight
+    state.take_off([one, three])
+    state.record(three, Outcome("done"))
+    state.commit()
+    assert state.count_crash() == 1  # second death: 1 again; 3 was recorded in time
+    assert [row.url for row in state.crashed(10)] == [one]
+    assert state.row(two)["crashes"] == 0  # not in flight at the second death: not in a row
+    assert state.row(three)["in_flight"] == 0
+    state.record(one, Outcome("failed", "crashed the crawler twice"))
+    assert state.retry_failed() == 1 and state.crashed(10) == []
+
+
+def test_a_clean_stop_clears_the_marks(tmp_path: Path) -> None:
+    state = load(tmp_path, ["http://a.test/1"])
+    state.take_off([normalise("http://a.test/1")])
+    state.land_all()
+    assert state.count_crash() == 0
+
+
+def test_state_files_from_before_in_flight_marks_gain_the_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.executescript("CREATE TABLE urls (id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE, "
+                         "host TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending', reason TEXT, "
+                         "attempts INTEGER NOT NULL DEFAULT 0, http_status INTEGER, final_url TEXT, "
+                         "etag TEXT, last_modified TEXT, fetched_at TEXT, updated_at TEXT);"
+                         "INSERT INTO urls (url, host) VALUES ('http://a.test/1', 'a.test:80');")
+    db.close()
+    with CrawlState(path) as state:
+        state.take_off(["http://a.test/1"])
+        assert state.count_crash() == 1 and state.row("http://a.test/1")["crashes"] == 1
