@@ -94,7 +94,9 @@ def find_inputs(paths: Iterable[str]) -> Iterator[Input]:
 
 
 def _megabytes(limit: int) -> str:
-    return f"{limit / 2**20:.3g} MB"
+    if limit >= 2**20:
+        return f"{limit / 2**20:.4g} MB"
+    return f"{limit / 2**10:.4g} KB" if limit >= 2**10 else f"{limit} bytes"
 
 
 def read_input(item: Input, limit: int) -> bytes:
