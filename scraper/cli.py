@@ -134,8 +134,8 @@ def cli(verbose: bool) -> None:
               help="Seconds one page may take; a slower one is a recorded failure and its worker is "
                    "replaced. 0: no limit.")
 @click.option("--max-memory", default="2GB", show_default=True,
-              help="Memory (address space) each worker may use; a page that needs more is a recorded "
-                   "failure. 0: no limit.")
+              help="Memory (address space) one page may take in its worker; a page that needs more is a "
+                   "recorded failure. 0: no limit.")
 @click.option("--no-learn", is_flag=True,
               help="Do not learn site templates (blocks that recur on most pages of a site) from this "
                    "batch and from earlier runs into the same output.")
@@ -317,7 +317,8 @@ def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host
                              max_bytes=_size(max_bytes), allow_private=allow_private)
     except click.BadParameter as exc:
         _fail_usage(f"--max-bytes: {exc.message}")
-    options = CrawlOptions(fetch=fetch, clean=_clean_options(rules), delay=delay, per_host=per_host,
+    clean_options = replace(_clean_options(rules), max_bytes=fetch.max_bytes)  # one size limit, as for `clean`
+    options = CrawlOptions(fetch=fetch, clean=clean_options, delay=delay, per_host=per_host,
                            concurrency=concurrency, ignore_robots=ignore_robots,
                            retry_failed=retry_failed, save_html=save_html, jobs=jobs,
                            learn_templates=not no_learn)
