@@ -26,6 +26,7 @@ from .fetch import DEFAULT_USER_AGENT, FetchOptions
 from .evaluate import EvalOptions, default_systems, evaluate, render_markdown
 from .pipeline import BatchOptions, Input, clean_input, find_inputs, run_batch, stdin_input
 from .templates import TemplateLearner, learn_rule_file
+from .outfiles import reason_of
 from .store import Store, open_store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -170,6 +171,7 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
         _fail_usage(exc.reason)
     counts: Counter[str] = Counter()
     interrupted = False
+    write_error: OSError | None = None
     try:
         learner = TemplateLearner(options.templates) if options.learn_templates else None
         if learner is not None:
@@ -185,12 +187,18 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
             learner.save(store)
     except KeyboardInterrupt:
         interrupted = True
+    except OSError as exc:  # the disk filled up or the output went away mid-run
+        write_error = exc
     finally:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the output short
         try:
             store.close()
+        except OSError as exc:
+            write_error = write_error or exc
         finally:
             signal.signal(signal.SIGINT, previous)
+    if write_error is not None:
+        _fail_usage(f"cannot write output {output}: {reason_of(write_error)}")
     if interrupted:
         click.echo(f"interrupted: what was done so far is saved in {output}", err=True)
         summarise(counts)

@@ -81,6 +81,8 @@ class OutputLock:
 
 def cut_torn_tail(path: Path) -> None:
     """Cut a last line that a killed run left without its newline, so the next line is whole."""
+    if not path.is_file():
+        return
     try:
         with path.open("r+b") as fh:
             size = fh.seek(0, os.SEEK_END)
@@ -117,8 +119,8 @@ def compact(path: Path, drop: Callable[[str], bool]) -> int:
     """Keep the last line of each source and drop sources for which `drop` is true; lines
     without a source are kept. Rewrites the file only when something goes; returns how many
     lines went."""
-    if not path.exists():
-        return 0
+    if not path.is_file():
+        return 0  # missing, or a device or pipe: nothing to keep whole
     last: dict[str, int] = {}
     sourced = 0
     with path.open("rb") as fh:
