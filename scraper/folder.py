@@ -122,7 +122,7 @@ class FolderStore:
         try:
             self._failures.close()
             self._index.close()
-            compact(self.path / "failures.jsonl", self._outcomes.not_failure)
+            compact(self.path / "failures.jsonl", self._outcomes.cleaned_now)
             stems = self._stems
             compact(self.index_path, lambda source: source not in stems)
         finally:

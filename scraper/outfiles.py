@@ -28,10 +28,12 @@ def reason_of(exc: BaseException) -> str:
 
 
 def utc_now() -> str:
+    """The time records are stamped with, ISO 8601 in UTC."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def json_line(data: dict) -> str:
+    """One record as a JSON line (UTF-8 text kept readable)."""
     return json.dumps(data, ensure_ascii=False) + "\n"
 
 
@@ -42,10 +44,10 @@ class Outcomes:
     def __init__(self) -> None:
         self.article: dict[str, bool] = {}
 
-    def not_article(self, source: str) -> bool:
+    def failed_now(self, source: str) -> bool:
         return self.article.get(source) is False
 
-    def not_failure(self, source: str) -> bool:
+    def cleaned_now(self, source: str) -> bool:
         return self.article.get(source) is True
 
 

@@ -74,8 +74,8 @@ class JsonlStore:
         try:
             self._out.close()
             self._failures.close()
-            compact(self.path, self._outcomes.not_article)
-            compact(self.failures_path, self._outcomes.not_failure)
+            compact(self.path, self._outcomes.failed_now)
+            compact(self.failures_path, self._outcomes.cleaned_now)
         finally:
             self._lock.release()
 
