@@ -6,7 +6,7 @@ or raise a `ScraperError` subclass that says why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,11 +18,12 @@ from lxml.html import HTMLParser, HtmlElement, document_fromstring
 from .article import Article, Removal
 from .decode import decode_bytes
 from .errors import ExtractionError, InputError
-from .extract import ExtractOptions, extract_text
-from .metadata import extract_metadata
+from .extract import Extracted, ExtractOptions, extract_body, paragraph_chars
+from .metadata import PageMeta, extract_metadata
 from .filters import filter_lines
 from .prune import PruneOptions, prune
-from .rules import RuleBook, RuleFile
+from .recovery import GuardOptions, article_removals, worth_checking
+from .rules import RuleBook, RuleFile, RuleSet
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,10 @@ class CleanOptions:
     filters: bool = True
     extract: ExtractOptions = field(default_factory=ExtractOptions)
     safety: PruneOptions = field(default_factory=PruneOptions)
+    never_lose: GuardOptions = field(default_factory=GuardOptions)
+    # Rule names to leave out (`scraper eval --folds` measures pages without the rules that
+    # only their own domains support).
+    disabled_rules: frozenset[str] = frozenset()
 
 
 DEFAULT_OPTIONS = CleanOptions()
@@ -51,11 +56,20 @@ def _files_rulebook(rule_files: tuple[str, ...]) -> RuleBook:
     return RuleBook.default(Path(p) for p in rule_files)
 
 
+def _without(files: tuple[RuleFile, ...], names: frozenset[str]) -> list[RuleFile]:
+    return [replace(f, html=tuple(r for r in f.html if r.name not in names),
+                    text=tuple(r for r in f.text if r.name not in names)) for f in files]
+
+
 # Larger than the files cache: a batch hands each page the template of its own site.
 @lru_cache(maxsize=256)
-def rulebook(rule_files: tuple[str, ...], learned: tuple[RuleFile, ...] = ()) -> RuleBook:
-    """Shipped rules plus the given files and learned templates, loaded and compiled once per process."""
+def rulebook(rule_files: tuple[str, ...], learned: tuple[RuleFile, ...] = (),
+             disabled: frozenset[str] = frozenset()) -> RuleBook:
+    """Shipped rules plus the given files and learned templates, without the `disabled` rule
+    names; loaded and compiled once per process."""
     base = _files_rulebook(rule_files)
+    if disabled:
+        return RuleBook(_without((*base.files, *learned), disabled))
     return RuleBook([*base.files, *learned]) if learned else base
 
 
@@ -83,6 +97,53 @@ def parse_html(text: str) -> HtmlElement:
     return root
 
 
+@dataclass
+class _Draft:
+    """A page pruned and extracted, before the text filters."""
+
+    body: Extracted | None
+    removed: list[Removal] = field(default_factory=list)
+    reverted: list[str] = field(default_factory=list)
+    taken: tuple[str, ...] = ()
+
+
+def _draft(root: HtmlElement, rules: RuleSet, meta: PageMeta, url: str | None, options: CleanOptions,
+           page_chars: int, spare: frozenset[str] = frozenset()) -> _Draft:
+    """Prune `root` in place (sparing blocks whose text is in `spare`) and extract its body."""
+    draft = _Draft(None)
+    if options.prune:
+        result = prune(root, rules, options.safety, description=meta.description, spare=spare)
+        draft = _Draft(None, list(result.removed), list(result.reverted), result.taken)
+    draft.body = extract_body(root, url, options.extract, page_chars)
+    return draft
+
+
+def _never_lose(html: str, draft: _Draft, rules: RuleSet, meta: PageMeta, url: str | None,
+                options: CleanOptions, page_chars: int, warnings: list[str]) -> _Draft:
+    """The never-lose guard (scraper.recovery): when the pruned body is short, compare it with
+    an unpruned extraction and undo the removals that took the article."""
+    if not draft.removed:
+        return draft
+    words = len(draft.body.text.split()) if draft.body is not None else 0
+    if words < options.min_words:
+        # Our rules may have taken the only block trafilatura recognised: retry without them.
+        body = extract_body(parse_html(html), url, options.extract, page_chars)
+        if body is not None:
+            warnings.append("html rules undone: extraction found nothing after pruning")
+            return _Draft(body, [], [*draft.reverted, "html rules: extraction found nothing after pruning; undone"])
+        return draft
+    if not worth_checking(draft.body.text, page_chars, draft.taken, options.never_lose):
+        return draft
+    unpruned = extract_body(parse_html(html), url, options.extract, page_chars)
+    if unpruned is None:
+        return draft
+    spare = article_removals(draft.body.text, unpruned.text, draft.taken, options.never_lose)
+    if not spare:
+        return draft
+    warnings.append(f"html rules took article text: {len(spare)} removal(s) undone")
+    return _draft(parse_html(html), rules, meta, url, options, page_chars, spare)
+
+
 def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptions | None = None,
                http_charset: str | None = None, source: str | None = None) -> Article:
     """Clean one page into an `Article`; bytes are decoded by our own decoder first."""
@@ -98,25 +159,20 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
     # Metadata first: bylines and dates often sit in blocks that the promo rules remove.
     meta = extract_metadata(root, url)
     page_url_ = url or meta.canonical_url
-    rules = rulebook(options.rule_files, options.learned).for_url(page_url_)
-    removed: list[Removal] = []
-    reverted: list[str] = []
-    if options.prune:
-        result = prune(root, rules, options.safety, description=meta.description)
-        removed += result.removed
-        reverted += result.reverted
+    rules = rulebook(options.rule_files, options.learned, options.disabled_rules).for_url(page_url_)
+    page_chars = paragraph_chars(root)
+    warnings: list[str] = []
     try:
-        body = extract_text(root, page_url_, options.extract)
-        if body is None and removed:
-            # Our rules may have taken the only block trafilatura recognised: retry without them.
-            body = extract_text(parse_html(html), page_url_, options.extract)
-            reverted.append("html rules: extraction found nothing after pruning; undone")
-            removed = []
+        draft = _draft(root, rules, meta, page_url_, options, page_chars)
+        if options.never_lose.enabled:
+            draft = _never_lose(html, draft, rules, meta, page_url_, options, page_chars, warnings)
     except RecursionError as exc:
         raise ExtractionError("page too deeply nested to extract") from exc
-    if body is None:
+    if draft.body is None:
         raise ExtractionError("no article text found")
-    lines = body.splitlines()
+    if draft.body.full:
+        warnings.append("full extraction used")
+    lines, removed, reverted = draft.body.text.splitlines(), draft.removed, draft.reverted
     if options.filters:
         filtered = filter_lines(lines, rules, brand=meta.sitename, trim_edges=True,
                                 title=meta.title)
@@ -124,11 +180,14 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
     text = "\n\n".join(line.strip() for line in lines if line.strip())
     if len(text.split()) < options.min_words:
         raise ExtractionError("no article text found" if text else "nothing left after removing promo")
+    guard = options.never_lose
+    if page_chars >= guard.warn_min_chars and len(text) < guard.warn_share * page_chars:
+        warnings.append("body much shorter than the page text")
     return Article(
         text=text, url=url or page_url_, canonical_url=meta.canonical_url, title=meta.title,
         author=meta.author, date=meta.date, sitename=meta.sitename, description=meta.description,
         language=meta.language, source=source or url, encoding=encoding, removed=tuple(removed),
-        reverted=tuple(reverted),
+        reverted=tuple(reverted), warnings=tuple(warnings),
     )
 
 
@@ -142,7 +201,7 @@ def clean_text(text: str, url: str | None = None, *, options: CleanOptions | Non
     removed: tuple[Removal, ...] = ()
     reverted: tuple[str, ...] = ()
     if options.filters:
-        rules = rulebook(options.rule_files, options.learned).for_text(text, url)
+        rules = rulebook(options.rule_files, options.learned, options.disabled_rules).for_text(text, url)
         result = filter_lines(lines, rules)
         lines, removed, reverted = list(result.lines), result.removed, result.reverted
     paragraphs = [line.strip() for line in lines if line.strip()]

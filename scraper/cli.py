@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import signal
 import sys
 from collections import Counter
@@ -25,6 +26,7 @@ from .errors import ScraperError
 from .fetch import DEFAULT_USER_AGENT, FetchOptions
 from .evaluate import EvalOptions, default_systems, evaluate, render_markdown
 from .pipeline import BatchOptions, Input, clean_input, find_inputs, run_batch, stdin_input
+from .newsletters import MailOptions
 from .templates import TemplateLearner, learn_rule_file
 from .outfiles import reason_of
 from .store import Store, open_store
@@ -104,21 +106,58 @@ def summarise(counts: Counter[str], noun: str = "cleaned") -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _examples(*lines: str) -> str:
+    """A help epilog: the example commands, one per line (`\\b` keeps click from rewrapping them)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(stream=sys.stderr, format="%(levelname)s %(message)s")
+    logging.getLogger().setLevel(logging.INFO if verbose else logging.WARNING)
+    # trafilatura warns about every page it finds too short; our summary already says so.
+    logging.getLogger("trafilatura").setLevel(logging.INFO if verbose else logging.ERROR)
+
+
+def _verbose_after_command(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        _configure_logging(True)
+
+
+# Accepted after a subcommand as well as before it (`scraper -v crawl` and `scraper crawl -v`):
+# users add it to the command they are already typing.
+_VERBOSE_HELP = "Log each input and its outcome to stderr."
+verbose_option = click.option("-v", "--verbose", is_flag=True, expose_value=False, is_eager=True,
+                              callback=_verbose_after_command, help=_VERBOSE_HELP)
+
+
+_CLI_EXAMPLES = _examples(
+    "scraper clean saved-pages/ -o articles.jsonl",
+    "scraper show page.html --explain",
+    "scraper -v crawl urls.txt -o articles.db",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=_CLI_EXAMPLES)
 @click.version_option(package_name="scraper")
-@click.option("-v", "--verbose", is_flag=True, help="Log each input and its outcome to stderr.")
+@click.option("-v", "--verbose", is_flag=True, help=_VERBOSE_HELP)
 def cli(verbose: bool) -> None:
     """Clean article bodies out of news pages and newsletters.
 
     Saved pages and scraped text go through `clean`; URL lists through `crawl`.
     """
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(message)s")
-    # trafilatura warns about every page it finds too short; our summary already says so.
-    logging.getLogger("trafilatura").setLevel(logging.INFO if verbose else logging.ERROR)
+    _configure_logging(verbose)
 
 
-@cli.command()
+_CLEAN_EXAMPLES = _examples(
+    "scraper clean saved-pages/ -o articles.jsonl",
+    "scraper clean page.html.gz --url https://example.com/news/a -o -",
+    "curl -s https://example.com/news/a | scraper clean - --url https://example.com/news/a -o out.db",
+    "scraper clean -v newsletters/ --rules my-rules.toml -o newsletters/",
+    "scraper clean inbox.mbox ~/Maildir/newsletters -o articles.jsonl --split-digest",
+)
+
+
+@cli.command(epilog=_CLEAN_EXAMPLES)
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", default="articles.db", show_default=True,
               help="Where results go, by suffix: .jsonl, .db/.sqlite, '-' (JSONL on stdout), else a folder "
@@ -140,19 +179,20 @@ def cli(verbose: bool) -> None:
 @click.option("--no-learn", is_flag=True,
               help="Do not learn site templates (blocks that recur on most pages of a site) from this "
                    "batch and from earlier runs into the same output.")
+@click.option("--split-digest", is_flag=True,
+              help="E-mails: one record per story of a briefing (heading = title, its read-more link = url).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@verbose_option
 def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[str, ...], jobs: int,
-          max_bytes: str, page_timeout: float, max_memory: str, no_learn: bool, quiet: bool) -> None:
-    """Clean saved pages and scraped text into articles.
+          max_bytes: str, page_timeout: float, max_memory: str, no_learn: bool, split_digest: bool,
+          quiet: bool) -> None:
+    """Clean saved pages, scraped text and newsletter e-mails into articles.
 
-    INPUTS are .html, .htm, .html.gz or .txt files, folders (searched recursively for those,
-    symlinked folders included), or '-' for stdin. Every input ends as one article or one
-    recorded failure with its reason; the summary goes to stderr. Exit code 1 when any input
-    failed, 130 when interrupted (what was done so far is kept).
-
-    \b
-    Example:
-      scraper clean saved/ -o articles.jsonl --page-timeout 10 --max-bytes 5MB
+    INPUTS are .html, .htm, .html.gz or .txt files, .eml files, mbox files, Maildir folders,
+    folders (searched recursively for those, symlinked folders included), or '-' for stdin (an
+    e-mail or an mbox is recognised). Every input (every message of a mailbox) ends as one
+    article or one recorded failure with its reason; the summary goes to stderr. Exit code 1
+    when any input failed, 130 when interrupted (what was done so far is kept).
     """
     limits = {}
     for flag, value in (("--max-bytes", max_bytes), ("--max-memory", max_memory)):
@@ -164,7 +204,8 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
         _fail_usage("--max-bytes: must be more than 0")
     clean_options = replace(_clean_options(rules), max_bytes=limits["--max-bytes"])
     options = BatchOptions(clean=clean_options, url=url, jobs=jobs, learn_templates=not no_learn,
-                           page_timeout=page_timeout or None, max_memory=limits["--max-memory"] or None)
+                           page_timeout=page_timeout or None, max_memory=limits["--max-memory"] or None,
+                           mail=MailOptions(split_digest=split_digest))
     try:
         store = open_store(output, stdout=sys.stdout, stderr=sys.stderr)
     except ScraperError as exc:
@@ -178,7 +219,7 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
             learner.load(store)
         stdin_items = [stdin_input(sys.stdin.buffer.read(), url)] if "-" in inputs else []
         paths = [i for i in inputs if i != "-"]
-        results = run_batch([*stdin_items, *find_inputs(paths)], options, learner)
+        results = run_batch(find_inputs([*stdin_items, *paths]), options, learner)
         try:
             record(_progress(results, quiet, "page"), store, counts)
         finally:
@@ -206,39 +247,90 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
     sys.exit(summarise(counts))
 
 
-@cli.command()
+_SHOW_EXAMPLES = _examples(
+    "scraper show page.html",
+    "scraper show page.html --explain --url https://example.com/news/a",
+    "scraper show - < newsletter.txt",
+)
+
+
+@cli.command(epilog=_SHOW_EXAMPLES)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--explain", is_flag=True, help="Also list every removed block and the rule that removed it.")
 @click.option("--url", help="Page URL to use for rules and metadata.")
 @click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False), help="Extra rule file; repeatable.")
-def show(file: str, explain: bool, url: str | None, rules: tuple[str, ...]) -> None:
-    """Print the cleaned text of one page or text file (and with --explain, what was removed)."""
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the page's review (what was removed and why) to this self-contained HTML file.")
+@verbose_option
+def show(file: str, explain: bool, url: str | None, rules: tuple[str, ...], html_out: str | None) -> None:
+    """Print the cleaned text of one page, text file or e-mail (and with --explain, what was
+    removed); an mbox prints each of its messages.
+
+    Exit code 1 when a page or message yields no article (the reason goes to stderr).
+    """
     options = BatchOptions(clean=_clean_options(rules), url=url)
-    item = Input("-", sys.stdin.buffer.read()) if file == "-" else Input(file)
-    result = clean_input(item, options)
-    if isinstance(result, Failure):
-        click.echo(f"failed: {result.reason}", err=True)
+    item = Input("-", sys.stdin.buffer.read()) if file == "-" else file
+    failed = False
+    for n, message in enumerate(find_inputs([item])):
+        result = clean_input(message, options)
+        if n:
+            click.echo(f"\n=== {message.source} ===\n")
+        if isinstance(result, Failure):
+            click.echo(f"failed: {result.reason}" if not n else f"failed: {message.source}: {result.reason}", err=True)
+            failed = True
+            continue
+        assert not isinstance(result, tuple)  # show never splits digests
+        if html_out is not None:
+            _show_html(message, result, options, html_out)
+            return
+        if result.title:
+            click.echo(f"# {result.title}\n")
+        click.echo(result.text)
+        if explain:
+            click.echo(f"\n--- removed ({len(result.removed)} blocks) ---")
+            for removal in result.removed:
+                click.echo(f"[{removal.stage}:{removal.rule}] {removal.text}")
+            for note in result.reverted:
+                click.echo(f"[safety net] {note}")
+    if failed:
         sys.exit(EXIT_FAILED)
-    if result.title:
-        click.echo(f"# {result.title}\n")
-    click.echo(result.text)
-    if explain:
-        click.echo(f"\n--- removed ({len(result.removed)} blocks) ---")
-        for removal in result.removed:
-            click.echo(f"[{removal.stage}:{removal.rule}] {removal.text}")
-        for note in result.reverted:
-            click.echo(f"[safety net] {note}")
+
+
+def _show_html(item: Input, article: Article, options: BatchOptions, target: str) -> None:
+    from .pipeline import read_input
+    from .review import page_document, page_item
+    data = read_input(item, options.clean.max_bytes)
+    is_text = item.source.lower().endswith((".txt", ".txt.gz")) or not data.lstrip()[:1] == b"<"
+    try:
+        document = page_document(page_item(article, data, is_text), options.clean)
+    except ScraperError as exc:
+        click.echo(f"failed: {exc.reason}", err=True)
+        sys.exit(EXIT_FAILED)
+    if target == "-":
+        click.echo(document, nl=False)
+    else:
+        with open(target, "w", encoding="utf-8") as fh:
+            fh.write(document)
+        click.echo(f"wrote {target}", err=True)
+
+
+_SIZE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]?)(i?b)?", re.IGNORECASE)
+_UNITS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
 
 
 def _size(value: str | int) -> int:
-    """A byte count from "10MB", "512KB", "2 GB" or plain bytes."""
-    text = str(value).strip().upper().replace(" ", "")
-    for suffix, factor in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("B", 1)):
-        if text.endswith(suffix) and text[: -len(suffix)].isdigit():
-            return int(text[: -len(suffix)]) * factor
-    if text.isdigit():
-        return int(text)
-    raise click.BadParameter(f"{value!r} is not a size such as 10MB, 512KB or 1048576")
+    """A byte count from "10M", "10MB", "10MiB", "10 mb", "512k", "1.5GB" or plain bytes.
+
+    Multiples are binary whichever way they are written (1K = 1KB = 1KiB = 1024 bytes): these
+    are caps, and nobody setting one means 10**6 rather than 2**20.
+    """
+    match = _SIZE.fullmatch(str(value).strip())
+    if match is None or (match[2] == "" and "." in match[1]) or (match[2] == "" and (match[3] or "").lower() == "ib"):
+        raise click.BadParameter(f"{value!r} is not a size such as 10MB, 10MiB, 512k or 1048576")
+    size = int(float(match[1]) * 1024 ** _UNITS[match[2].lower()])
+    if size < 1:
+        raise click.BadParameter(f"{value!r} is not a size of at least one byte")
+    return size
 
 
 def _load(job: Crawl, urls: str) -> None:
@@ -270,7 +362,15 @@ def _job_counts(job: Crawl) -> Counter[str]:
     return counts
 
 
-@cli.command()
+_CRAWL_EXAMPLES = _examples(
+    "scraper crawl urls.txt -o articles.jsonl",
+    "scraper crawl urls.txt -o articles.jsonl            # again: resumes where it stopped",
+    "scraper crawl -v urls.txt -o out.db --delay 2 --max-bytes 5MiB --save-html raw/",
+    "scraper crawl urls.txt -o out.db --retry-failed",
+)
+
+
+@cli.command(epilog=_CRAWL_EXAMPLES)
 @click.argument("urls", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", default="articles.db", show_default=True,
               help="Where results go, exactly as for `clean` (.jsonl, .db/.sqlite, '-', else a folder).")
@@ -292,7 +392,8 @@ def _job_counts(job: Crawl) -> Counter[str]:
 @click.option("--max-redirects", type=click.IntRange(min=0), default=5, show_default=True,
               help="Redirects followed per URL; every hop is checked like the first URL.")
 @click.option("--max-bytes", default="10MB", show_default=True,
-              help="Largest body read; a larger page is a recorded failure.")
+              help="Largest body read; a larger page is a recorded failure. "
+                   "Sizes: 10MB, 10M, 10MiB, 512k, 1.5GB or bytes (binary multiples: 1K = 1024).")
 @click.option("--ignore-robots", is_flag=True, help="Do not fetch or obey robots.txt.")
 @click.option("--allow-private", is_flag=True,
               help="Allow hosts on loopback, private, link-local and other non-public addresses.")
@@ -308,6 +409,7 @@ def _job_counts(job: Crawl) -> Counter[str]:
                    "first pages of a site are held back until its template is decided.")
 @click.option("--load-only", is_flag=True, help="Load the URL list into the state database and stop.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@verbose_option
 def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host: int, concurrency: int,
           user_agent: str, timeout: float, retries: int, max_redirects: int, max_bytes: str,
           ignore_robots: bool, allow_private: bool, retry_failed: bool, save_html: str | None,
@@ -379,7 +481,13 @@ def _run_job(job: Crawl, load_only: bool, quiet: bool) -> int:
     return summarise(_job_counts(job))
 
 
-@cli.command(name="eval")
+_EVAL_EXAMPLES = _examples(
+    "scraper eval article-extraction-benchmark/ --limit 100",
+    "scraper eval wcxb/ --per-page rows.csv --worst 20 > report.md",
+)
+
+
+@cli.command(name="eval", epilog=_EVAL_EXAMPLES)
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False))
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N pages (id order).")
 @click.option("--per-page", type=click.Path(dir_okay=False),
@@ -388,37 +496,70 @@ def _run_job(job: Crawl, load_only: bool, quiet: bool) -> int:
               help="List the N pages where scraper trails plain trafilatura most.")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Bootstrap resamples for the ± figures.")
+@click.option("--folds", type=click.IntRange(min=2), default=None,
+              help="Also cross-validate by domain in K folds: held-out figures beside in-sample "
+                   "ones, and what each rule removed.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@verbose_option
 def eval_command(dataset: str, limit: int | None, per_page: str | None, worst: int, bootstrap: int,
-                 quiet: bool) -> None:
+                 folds: int | None, quiet: bool) -> None:
     """Score scraper and plain trafilatura side by side on a benchmark dataset.
 
     DATASET is a folder in the article-extraction-benchmark layout (ground-truth.json + html/)
     or the WCXB layout (ground-truth/ + html/). Prints a markdown table: the dataset's own metric,
-    keep and leak rates, metadata accuracy, ms/page and failures for each system.
+    keep and leak rates, metadata accuracy, ms/page and failures for each system. With
+    --folds K, pages are also grouped by domain into K folds and each fold is cleaned again
+    without the rules the other folds do not support (held-out figures), with a per-rule report.
+
+    Example: scraper eval ../shared/bench/wcxb-dev --folds 5
     """
     from pathlib import Path
     options = EvalOptions(limit=limit, bootstrap=bootstrap, per_page_path=Path(per_page) if per_page else None)
     bar = None if quiet or not sys.stderr.isatty() else tqdm(unit="page", file=sys.stderr)
+    on_page = (lambda i, s: bar.update()) if bar else None
+    crossval = None
     try:
-        report = evaluate(dataset, default_systems(), options, on_page=(lambda i, s: bar.update()) if bar else None)
+        if folds:
+            from .crossval import cross_validate
+            crossval = cross_validate(dataset, folds, options, on_page=on_page)
+            report = crossval.in_sample
+        else:
+            report = evaluate(dataset, default_systems(), options, on_page=on_page)
     except ScraperError as exc:
         _fail_usage(exc.reason)
     finally:
         if bar is not None:
             bar.close()
     click.echo(render_markdown(report, compare=("scraper", "trafilatura"), worst=worst))
+    if crossval is not None:
+        from .crossval import render_crossval
+        click.echo(render_crossval(crossval))
 
 
-@cli.group(name="rules")
+_RULES_EXAMPLES = _examples(
+    "scraper rules learn saved/example.com/ -o example-com.toml",
+    "scraper clean saved/example.com/ --rules example-com.toml -o articles.jsonl",
+)
+
+
+@cli.group(name="rules", epilog=_RULES_EXAMPLES)
+@verbose_option
 def rules_group() -> None:
-    """Work with rule files."""
+    """Work with rule files.
+    """
 
 
-@rules_group.command(name="learn")
+_LEARN_EXAMPLES = _examples(
+    "scraper rules learn saved/example.com/ -o example-com.toml",
+    "scraper rules learn a.html b.html c.html --site example.com",
+)
+
+
+@rules_group.command(name="learn", epilog=_LEARN_EXAMPLES)
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--site", help="The site (domain) to learn; default: the one site the pages belong to.")
 @click.option("-o", "--output", default="-", show_default=True, help="Where the rule file goes; '-' for stdout.")
+@verbose_option
 def rules_learn(inputs: tuple[str, ...], site: str | None, output: str) -> None:
     """Learn a site's template from saved pages of it and write it as a reviewable rule file.
 
@@ -435,6 +576,77 @@ def rules_learn(inputs: tuple[str, ...], site: str | None, output: str) -> None:
         from pathlib import Path
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
+
+
+_REVIEW_EXAMPLES = _examples(
+    "scraper clean fixtures/pages -o articles.db && scraper review articles.db -o review/",
+    "scraper review crawled.jsonl --html saved-pages/ -o review/",
+    "scraper review page.html other-pages/ -o review/",
+)
+
+
+@cli.command(name="review", epilog=_REVIEW_EXAMPLES)
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", default="review", show_default=True,
+              help="Folder for the report (index.html + one file per page); an earlier review there is replaced.")
+@click.option("--saved-html", "saved_html", type=click.Path(file_okay=False, exists=True),
+              help="Folder of raw pages kept by `crawl --save-html`, for the reading order and the "
+                   "trafilatura-alone view of crawled pages (nothing is ever refetched).")
+@click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False),
+              help="Extra rule file (TOML) the pages were cleaned with; repeatable.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default="all cores", help="Worker processes.")
+@click.option("--no-learn", is_flag=True, help="Pages given directly: do not learn site templates.")
+@verbose_option
+def review_command(inputs: tuple[str, ...], output: str, saved_html: str | None, rules: tuple[str, ...],
+                   jobs: int, no_learn: bool) -> None:
+    """Write an HTML review of what was removed from each page, and why.
+
+    INPUTS are stores written by `clean` or `crawl` (.db/.sqlite, .jsonl) or pages and folders,
+    cleaned on the fly. The report opens from file:// with no server and no network.
+    """
+    from .review import ReviewOptions, write_review
+    options = ReviewOptions(clean=_clean_options(rules), saved_html=saved_html, jobs=jobs,
+                            learn_templates=not no_learn)
+    try:
+        result = write_review(inputs, output, options)
+    except ScraperError as exc:
+        _fail_usage(exc.reason)
+    if result.pages == 0:
+        _fail_usage("nothing to review: give .db/.jsonl outputs of clean or crawl, pages, or folders of pages")
+    click.echo(f"{result.pages} pages ({result.failed} failed) reviewed in {result.seconds:.1f} s: "
+               f"{result.index.resolve().as_uri()}", err=True)
+
+
+_CHECK_EXAMPLES = _examples(
+    "scraper rules check my-site.toml",
+    "scraper rules check my-site.toml fixtures/pages/wordpress-sourdough.html saved-pages/",
+)
+
+
+@rules_group.command(name="check", epilog=_CHECK_EXAMPLES)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("pages", nargs=-1)
+@click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False),
+              help="Other rule files the file is used with; repeatable.")
+@verbose_option
+def rules_check(file: str, pages: tuple[str, ...], rules: tuple[str, ...]) -> None:
+    """Validate a rule file and say what it would change on PAGES (files or folders).
+
+    Checks TOML syntax, unknown keys, regexes (they compile, and none runs away on adversarial
+    text), selectors and `disable` names. Exit code 1 when the file has problems.
+    """
+    from .review import CheckOptions, check_rule_file
+    report = check_rule_file(file, list(pages), CheckOptions(clean=_clean_options(rules)))
+    for line in report.problems:
+        click.echo(f"error: {line}")
+    for line in report.warnings:
+        click.echo(f"warning: {line}")
+    for line in report.changes:
+        click.echo(line)
+    status = f"{len(report.problems)} problem(s)" if report.problems else "ok"
+    click.echo(f"{file}: {report.rules} rule(s), {status}", err=True)
+    sys.exit(EXIT_FAILED if report.problems else EXIT_OK)
 
 
 def main() -> None:

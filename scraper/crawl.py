@@ -9,6 +9,9 @@
 
 Every URL of the job ends as exactly one article or one failure (status "failed" or "skipped")
 with its reason, in the store and in the state database; running the same job again resumes it.
+An exception while handling one URL, in a fetch thread, a cleaning worker or this loop (robots
+check, saving, indexing, storing), foreseen or not, becomes that URL's failure (`internal error:
+<type>: <message>`) and the crawl goes on; a URL that killed the crawler twice ends as failed.
 Fetching runs in `concurrency` threads under the per-host rules of `scraper.schedule`; pages are
 cleaned in `jobs` worker processes while fetching goes on, with a bounded backlog between them.
 
@@ -19,7 +22,6 @@ can decide, then cleaned again with the template, as are pages being cleaned whe
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import queue
@@ -35,14 +37,15 @@ from .blocks import TemplateOptions
 from .clean import CleanOptions
 from .errors import HTTPStatusError, InputError
 from .fetch import Fetched, FetchOptions
+from .recorder import Recorder
 from .robots import RobotsCache
 from .resume import describe, drop_failures, finish_rewrite, reconcile, sync
 from .schedule import Politeness, Scheduler
-from .state import CrawlState, Outcome, default_state_path
+from .state import CRASHED_TWICE, CrawlState, Outcome, default_state_path
 from .rules import RuleFile
 from .sitelearn import SiteLearning
 from .store import Store
-from .workers import FetchPool, FetchResult, clean_page, start_cleaners
+from .workers import FetchPool, FetchResult, clean_page, index_saved, start_cleaners
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +79,14 @@ class JobStatus:
     settled: int = 0
     retried: int = 0
     output: str = "-"
+    crashed: int = 0  # URLs that were in flight when the last run died
 
 
 @dataclass
 class _Page:
-    """A fetched page on its way through cleaning."""
+    """A fetched page on its way through cleaning; `source` is its URL as the state knows it."""
 
+    source: str
     page: Fetched
     outcome: Outcome
     pool: ProcessPoolExecutor
@@ -114,11 +119,11 @@ class Crawl:
             self.state.set("created", time.strftime("%Y-%m-%d %H:%M:%S"))
             self.state.commit()
         self._events: queue.Queue[tuple] = queue.Queue()
-        self._ready: list[Article | Failure] = []
         self._pages: dict[Future, _Page] = {}
-        self._last_sync = time.monotonic()
+        self._robots_errors: dict[str, Exception] = {}  # host -> what broke its robots.txt
         self.sites: SiteLearning[_Page] = SiteLearning(store, self.options.templates,
                                                        self.options.learn_templates)
+        self.rec = Recorder(store, self.state, self.sites, self.options.sync_every)
 
     def __enter__(self) -> Crawl:
         return self
@@ -141,6 +146,12 @@ class Crawl:
         if self.state.get("retrying") == "1":
             drop_failures(self.store, self.state)
         settled = reconcile(self.store, self.state, dirty)
+        crashed = 0
+        if self.state.get("running") == "1":
+            crashed = self.state.count_crash()
+            if crashed:
+                log.warning("the last run died with %d URLs in flight; a URL in flight at two "
+                            "such deaths is not tried again", crashed)
         retried = 0
         if self.options.retry_failed:
             retried = self.state.retry_failed()
@@ -149,7 +160,8 @@ class Crawl:
             drop_failures(self.store, self.state)
         self.state.set("retrying", 0)
         self.state.commit()
-        return JobStatus(self.state.counts(), resumed, settled, retried, describe(self.store))
+        return JobStatus(self.state.counts(), resumed, settled, retried, describe(self.store),
+                         crashed)
 
     # --- the crawl loop --------------------------------------------------------------------
 
@@ -162,12 +174,17 @@ class Crawl:
         clean_exit = False
         try:
             yield from self._invalid()
+            yield from self._crashed()
             self.scheduler = Scheduler(self.state, Politeness(
                 o.delay, o.per_host, not o.ignore_robots, window=max(64, 4 * o.concurrency),
                 chunk=max(16, 4 * o.per_host)))
             if not self.scheduler.done():
                 yield from self._loop()
             clean_exit = True
+        except BaseException as exc:
+            if not isinstance(exc, Exception):
+                self.state.land_all()  # Ctrl-C, or the caller stopped: no URL crashed anything
+            raise
         finally:
             self.sites.save()
             sync(self.store, self.state)
@@ -182,8 +199,16 @@ class Crawl:
                 reason = row.reason or "invalid URL"
                 kind = "InputError" if reason.startswith("invalid URL") else "SecurityError"
                 failure = Failure(row.url, reason, kind)
-                self._emit(failure, Outcome("failed", reason))
-            yield from self._flush()
+                self.rec.emit(row.url, failure, Outcome("failed", reason))
+            yield from self.rec.flush()
+
+    def _crashed(self) -> Iterator[Article | Failure]:
+        """URLs in flight at two deaths of the crawler end as failures, not a third crash."""
+        while rows := self.state.crashed(500):
+            for row in rows:
+                self.rec.emit(row.url, Failure(row.url, CRASHED_TWICE, "InternalError"),
+                           Outcome("failed", CRASHED_TWICE))
+            yield from self.rec.flush()
 
     def _loop(self) -> Iterator[Article | Failure]:
         o = self.options
@@ -195,7 +220,7 @@ class Crawl:
         try:
             while True:
                 self._dispatch()
-                yield from self._flush()
+                yield from self.rec.flush()
                 if self.scheduler.done() and not self._pages:
                     if not self.sites.holding():
                         break
@@ -212,7 +237,7 @@ class Crawl:
                         self._handle(self._events.get_nowait())
                     except queue.Empty:
                         break
-                yield from self._flush()
+                yield from self.rec.flush()
             interrupted = False
         finally:
             self._fetch.close()
@@ -222,22 +247,47 @@ class Crawl:
     def _new_pool(self) -> ProcessPoolExecutor:
         return start_cleaners(self.options.jobs, self.options.clean.rule_files)
 
+    def _replace_pool(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new_pool()
+
     def _dispatch(self) -> None:
         o = self.options
         now = time.monotonic()
+        started = []
         while (self.scheduler.in_flight < o.concurrency
                and len(self._pages) < o.jobs * o.backlog):
             task = self.scheduler.next(now)
             if task is None:
                 self.scheduler.widen()  # slots are free but no active host may start now
-                return
-            if task.row is not None and not o.ignore_robots \
-                    and not self._robots.allowed(task.row.url):
-                self.scheduler.put_back(task)
-                self._emit(Failure(task.row.url, "disallowed by robots.txt", "SkippedError",
-                                   status="skipped"), Outcome("skipped", "disallowed by robots.txt"))
-                continue
+                break
+            if task.row is not None and not o.ignore_robots:
+                try:
+                    allowed = self._allowed(task.host, task.row.url)
+                except Exception as exc:  # noqa: BLE001  (this URL's failure, not the crawl's)
+                    self.scheduler.put_back(task)
+                    self.rec.fail(task.row.url, exc)
+                    continue
+                if not allowed:
+                    self.scheduler.put_back(task)
+                    self.rec.emit(task.row.url, Failure(task.row.url, "disallowed by robots.txt",
+                                                     "SkippedError", status="skipped"),
+                               Outcome("skipped", "disallowed by robots.txt"))
+                    continue
+            started.append(task)
+        if not started:
+            return
+        # Durable before any request goes out: if one of these kills the crawler, the next
+        # run knows which URLs were in flight (a robots.txt fetch counts for its first URL).
+        self.state.take_off(task.url for task in started)
+        self.rec.sync()
+        for task in started:
             self._fetch.submit(task, self.scheduler.hosts[task.host].delay)
+
+    def _allowed(self, host: str, url: str) -> bool:
+        if host in self._robots_errors:
+            raise self._robots_errors[host]  # its robots.txt fetch failed with a bug
+        return self._robots.allowed(url)
 
     def _handle(self, event: tuple) -> None:
         if event[0] == "fetched":
@@ -248,56 +298,63 @@ class Crawl:
     def _fetched(self, result: FetchResult) -> None:
         task = result.task
         if task.row is None:
+            if result.error is not None:  # a bug, not a ScraperError (robots.txt handles those)
+                self._robots_errors[task.host] = result.error
             self.scheduler.robots_ready(task.host, result.crawl_delay)
             self.scheduler.finished(task, result.last_start)
             return
-        self.scheduler.finished(task, result.last_start)
         source = task.row.url
-        if result.error is not None:
-            error = result.error
-            status = error.status if isinstance(error, HTTPStatusError) else None
-            failure = Failure.of(source, error)
-            self._emit(failure, Outcome(failure.status, failure.reason, result.tries, status))
-            return
-        page = result.page
-        assert page is not None
-        outcome = Outcome("done", None, result.tries, page.status, page.final_url, page.etag,
-                          page.last_modified, page.fetched_at)
-        if result.saved:
-            self._index(result.saved, page)
-        site = self.sites.site(page.final_url)
-        self._submit(_Page(page, outcome, self._pool, site=site,
-                           learned=self.sites.template(site)[1] if site else None))
-        log.debug("fetched %s (%d bytes)", source, len(page.body))
-
-    def _index(self, name: str, page: Fetched) -> None:
-        """One line per saved page in `<save_html>/index.jsonl`: which URL each file holds."""
-        line = {"file": name, "url": page.url, "final_url": page.final_url,
-                "http_charset": page.http_charset, "fetched_at": page.fetched_at}
-        with open(Path(self.options.save_html or ".") / "index.jsonl", "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(line) + "\n")
+        try:
+            self.scheduler.finished(task, result.last_start)
+            if result.error is not None:
+                error = result.error
+                status = error.status if isinstance(error, HTTPStatusError) else None
+                failure = Failure.of(source, error)
+                self.rec.emit(source, failure, Outcome(failure.status, failure.reason, result.tries, status))
+                return
+            page = result.page
+            assert page is not None
+            outcome = Outcome("done", None, result.tries, page.status, page.final_url, page.etag,
+                              page.last_modified, page.fetched_at)
+            if result.saved:
+                index_saved(self.options.save_html or ".", result.saved, page)
+            site = self.sites.site(page.final_url)
+            self._submit(_Page(source, page, outcome, self._pool, site=site,
+                               learned=self.sites.template(site)[1] if site else None))
+            log.debug("fetched %s (%d bytes)", source, len(page.body))
+        except Exception as exc:  # noqa: BLE001  (this URL's failure, not the crawl's)
+            self.rec.fail(source, exc, result.tries)
 
     def _submit(self, item: _Page) -> None:
         page, o = item.page, self.options
         clean = o.clean if item.learned is None else replace(o.clean, learned=(*o.clean.learned, item.learned))
         prints = o.templates if item.previous is None and self.sites.wants_print(item.site, page.url) else None
-        future = self._pool.submit(clean_page, page.body, page.final_url, page.http_charset,
-                                   page.url, clean, prints)
+        args = (clean_page, page.body, page.final_url, page.http_charset, item.source, clean, prints)
+        try:
+            future = self._pool.submit(*args)
+        except BrokenProcessPool:  # a worker died since the last result: pages go to a new pool
+            self._replace_pool()
+            future = self._pool.submit(*args)
         item.pool = self._pool
         self._pages[future] = item
         future.add_done_callback(lambda f: self._events.put(("cleaned", f)))
 
     def _cleaned(self, future: Future) -> None:
         item = self._pages.pop(future)
-        source = item.page.url
+        try:
+            self._take_result(item, future)
+        except Exception as exc:  # noqa: BLE001  (this URL's failure, not the crawl's)
+            self.rec.fail(item.source, exc, url=item.page.final_url)
+
+    def _take_result(self, item: _Page, future: Future) -> None:
+        source = item.source
         fingerprint = None
         try:
             result, fingerprint = future.result()
         except BrokenProcessPool:
             # A worker died (a C-level crash on a hostile page) and took its batch with it.
             if item.pool is self._pool:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = self._new_pool()
+                self._replace_pool()
             if not item.crashed:
                 item.crashed = True
                 self._submit(item)
@@ -313,7 +370,10 @@ class Crawl:
         if isinstance(result, Failure) or item.site is None or item.previous is not None:
             self._finish(item, result)
             return
-        self._finish_all(self.sites.cleaned(item.site, item, result, len(item.page.body)))
+        done = self.sites.cleaned(item.site, item, result, len(item.page.body))
+        if all(page is not item for page, _ in done):
+            self.state.land(source)  # held in memory until its site decides: not in flight
+        self._finish_all(done)
 
     def _finish(self, item: _Page, result: Article | Failure) -> None:
         """Record a cleaned page, or clean it again if it was cleaned before its site had a
@@ -326,30 +386,14 @@ class Crawl:
         outcome = item.outcome
         if isinstance(result, Failure):
             outcome = outcome._replace(status=result.status, reason=result.reason)
-        self._emit(result, outcome)
+        self.rec.emit(item.source, result, outcome)
 
     def _finish_all(self, done: list[tuple[_Page, Article]]) -> None:
         for item, article in done:
-            self._finish(item, article)
-
-    # --- recording ---------------------------------------------------------------------------
-
-    def _emit(self, result: Article | Failure, outcome: Outcome) -> None:
-        """Store first, state second: a kill in between is settled by `reconcile`."""
-        if isinstance(result, Failure):
-            self.store.fail(result)
-        else:
-            self.store.add(result)
-        self.state.record(result.source or "", outcome)
-        self._ready.append(result)
-        if time.monotonic() - self._last_sync >= self.options.sync_every:
-            self.sites.save_if_due()
-            sync(self.store, self.state)
-            self._last_sync = time.monotonic()
-
-    def _flush(self) -> Iterator[Article | Failure]:
-        ready, self._ready = self._ready, []
-        yield from ready
+            try:
+                self._finish(item, article)
+            except Exception as exc:  # noqa: BLE001  (this URL's failure; the others go on)
+                self.rec.fail(item.source, exc, url=item.page.final_url)
 
 
 def crawl(urls: Iterable[str], store: Store, options: CrawlOptions | None = None,

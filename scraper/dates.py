@@ -1,7 +1,7 @@
 """Publication dates: parsing what pages write into ISO 8601, and the fallbacks that find one.
 
 Pages write dates in every shape (ISO datetimes, "3rd March 2024", `2024/03/03`, `03.03.2024`,
-RFC 2822, Unix timestamps), so one normaliser turns them all into ISO 8601 and rejects implausible
+RFC 2822, Unix timestamps), so one normaliser turns them all into ISO 8601 days (`YYYY-MM-DD`) and rejects implausible
 years. When a page declares no date, the date line a reader sees next to the headline is tried,
 and only then htmldate, which is slower. Kept apart from metadata.py so each reads at once.
 """
@@ -9,7 +9,7 @@ and only then htmldate, which is slower. Kept apart from metadata.py so each rea
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -21,8 +21,7 @@ VISIBLE = "not(parent::script or parent::style)"  # in case the page still has t
 _AFTER_H1 = XPath(f"(/descendant::h1)[1]/following::text()[position() <= 60][{VISIBLE}]")
 _BEFORE_H1 = XPath(f"(/descendant::h1)[1]/preceding::text()[position() <= 20][{VISIBLE}]")
 
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?"
-                  r"\s*(Z|UTC|GMT|([+-])(\d{2}):?(\d{2}))?)?")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _YMD = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})|(\d{4})(\d{2})(\d{2})$")
 _DMY = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
 _TEXT_DATE = re.compile(r"\b(?:([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})"
@@ -52,23 +51,17 @@ def guessed_date(root: HtmlElement, url: str | None) -> str | None:
 
 
 def iso_date(value: str | None) -> str | None:
-    """A date as ISO 8601: the full datetime when one is given, else `YYYY-MM-DD`; None if none."""
+    """A date as ISO 8601 `YYYY-MM-DD`, the calendar day as the page writes it; None if none.
+
+    One form for every record, so that `pandas.to_datetime` loads a column without a format
+    argument. Days, not timestamps: many pages give no time, and the time they give is often
+    naive; and days as written, not converted to UTC, which would move evening stories in the
+    Americas to the next day (readers, and benchmark truths, date a story by its local day).
+    """
     if not value or not (value := value.strip()):
         return None
     if match := _ISO.search(value):
-        year, month, day, hour, minute, second, zone, sign, zone_hours, zone_minutes = match.groups()
-        if hour is None:
-            return _ymd(year, month, day)
-        try:
-            zone_info = timezone.utc if zone else None
-            if sign:
-                offset = timedelta(hours=int(zone_hours), minutes=int(zone_minutes))
-                zone_info = timezone(-offset if sign == "-" else offset)
-            found = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
-                             tzinfo=zone_info)
-        except ValueError:
-            return _ymd(year, month, day)  # a date with an impossible time: keep the date
-        return found.isoformat() if _plausible(found.date()) else None
+        return _ymd(*match.groups()[:3])
     if match := _YMD.match(value):
         return _ymd(*[g for g in match.groups() if g])
     for match in _TEXT_DATE.finditer(value):

@@ -1,5 +1,9 @@
 """Bytes to text, in the order browsers use: BOM, HTTP charset, `<meta>`, then detection.
 
+Labels are mapped as the WHATWG Encoding Standard says (by `webencodings`): `iso-8859-1` and
+`ascii` mean windows-1252, `iso-8859-9` means windows-1254, and so on, because that is what
+pages so labelled really are. Encodings are reported by their WHATWG names ("windows-1252"),
+the only exception being UTF-32, which a byte-order mark can announce but the standard lacks.
 We never fall back to a lossy guess: when no declared or detected encoding decodes the bytes
 cleanly, `DecodeError` says so instead of handing mojibake to the cleaner.
 """
@@ -10,15 +14,16 @@ import codecs
 import re
 
 import charset_normalizer
+import webencodings
 
 from .errors import DecodeError, InputError
 
 _BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF8, "utf-8", "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16be"),
 )
 # Browsers only look at the first 1024 bytes; real pages put <meta> after long <script>
 # blocks, so we look a little further.
@@ -31,21 +36,37 @@ _WESTERN = frozenset("éèêëàâäáãåçôöóòõøûüùúîïíìñÿœæ
 _WESTERN_SHARE = 0.9
 # Accented letters are a few percent of Western European text; Cyrillic read as cp1252 is all accents.
 _ACCENTED_SHARE = 0.25
-# WHATWG maps these labels to windows-1252, which is what such pages really are.
-_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "ascii": "cp1252",
-            "us-ascii": "cp1252", "iso8859-1": "cp1252"}
+# A declared UTF-16 without a BOM is a wrong label (the standard reads it as UTF-8 in <meta>);
+# "replacement" turns the whole page into one U+FFFD, a guard against old ISO-2022 attacks that
+# a text cleaner is better served by detecting; x-user-defined is private-use noise.
+_NOT_DECLARABLE = frozenset({"utf-16le", "utf-16be", "replacement", "x-user-defined"})
+
+
+def _web_encodings() -> dict[str, webencodings.Encoding]:
+    """The standard's encodings by the name of the Python codec that decodes them: detection
+    may only answer with what a browser could have used, under the browser's name."""
+    found: dict[str, webencodings.Encoding] = {}
+    for name in sorted(set(webencodings.LABELS.values())):
+        encoding = webencodings.lookup(name)
+        if encoding is not None and name not in _NOT_DECLARABLE and name != "iso-8859-8-i":
+            found.setdefault(encoding.codec_info.name, encoding)
+    return found
+
+
+_BY_CODEC = _web_encodings()
+
+
+def lookup(label: str | None) -> webencodings.Encoding | None:
+    """The WHATWG encoding a charset label stands for (`.name`, `.codec_info`), or None."""
+    if not label:
+        return None
+    return webencodings.lookup(label.strip().strip("\"'"))
 
 
 def normalise_label(label: str | None) -> str | None:
-    """Return a Python codec name for an encoding label, or None if it is unknown."""
-    if not label:
-        return None
-    label = label.strip().strip("\"'").lower()
-    label = _ALIASES.get(label, label)
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        return None
+    """Return the WHATWG name of an encoding label ("latin1" → "windows-1252"), or None."""
+    encoding = lookup(label)
+    return encoding.name if encoding is not None else None
 
 
 def charset_from_content_type(content_type: str | None) -> str | None:
@@ -69,22 +90,22 @@ def looks_binary(data: bytes) -> bool:
 
 
 def decode_bytes(data: bytes, http_charset: str | None = None) -> tuple[str, str]:
-    """Decode page bytes; return `(text, encoding)` or raise `DecodeError`/`InputError`."""
+    """Decode page bytes; return `(text, WHATWG encoding name)` or raise `DecodeError`/`InputError`."""
     if not data.strip():
         raise InputError("empty input")
-    for bom, name in _BOMS:
+    for bom, codec, name in _BOMS:
         if data.startswith(bom):
             try:
-                return data[len(bom):].decode(name), name
+                return data[len(bom):].decode(codec), name
             except UnicodeDecodeError as exc:
                 raise DecodeError(f"bytes do not match their {name} byte-order mark") from exc
     if looks_binary(data):
         raise InputError("binary content, not text")
     for label in (http_charset, sniff_meta_charset(data)):
-        name = normalise_label(label)
-        if name and not name.startswith("utf-16") and not name.startswith("utf-32"):
+        encoding = lookup(label)
+        if encoding is not None and encoding.name not in _NOT_DECLARABLE:
             try:
-                return data.decode(name), name
+                return data.decode(encoding.codec_info.name), encoding.name
             except UnicodeDecodeError:
                 continue  # declared wrongly: real sites mislabel cp1252 as utf-8; detect instead
     try:
@@ -93,19 +114,21 @@ def decode_bytes(data: bytes, http_charset: str | None = None) -> tuple[str, str
         pass
     encoding = detect_encoding(data)
     try:
-        return data.decode(encoding), encoding
-    except (UnicodeDecodeError, LookupError) as exc:
+        return data.decode(webencodings.lookup(encoding).codec_info.name), encoding
+    except UnicodeDecodeError as exc:
         raise DecodeError(f"detected encoding {encoding} does not decode the page") from exc
 
 
 def detect_encoding(data: bytes) -> str:
-    """Best guess for undeclared bytes, preferring windows-1252 among near-equal candidates.
+    """Best guess (a WHATWG name) for undeclared bytes, preferring windows-1252 among near-equal
+    candidates.
 
     Short Western pages score almost the same under cp1252, cp1257 and cp1250 in statistical
-    detection; cp1252 is by far the most common legacy encoding on the web (and the HTML
+    detection; windows-1252 is by far the most common legacy encoding on the web (and the HTML
     standard's fallback), so it is taken when nearly all its non-ASCII characters are ones
     Western European text uses. Cyrillic or Central European bytes read as cp1252 give symbols
-    like ð, ¹, ³ instead, or whole words of accented letters, and go to the detector.
+    like ð, ¹, ³ instead, or whole words of accented letters, and go to the detector, which may
+    only choose among the encodings a browser knows.
     """
     try:
         western = data.decode("cp1252")
@@ -115,12 +138,23 @@ def detect_encoding(data: bytes) -> str:
     alphabetic = sum(c.isalpha() for c in western[:100_000])
     if (letters and sum(c in _WESTERN for c in letters) >= _WESTERN_SHARE * len(letters)
             and len(letters) <= _ACCENTED_SHARE * alphabetic):
-        return "cp1252"
-    matches = list(charset_normalizer.from_bytes(data[:200_000]))
-    if not matches:
+        return "windows-1252"
+    matches = list(charset_normalizer.from_bytes(data[:200_000], cp_isolation=list(_BY_CODEC)))
+    found = [(m, _web_name(m.encoding)) for m in matches]
+    found = [(m, name) for m, name in found if name is not None]
+    if not found:
         raise DecodeError("could not detect the text encoding")
-    best = matches[0]
-    close = [m for m in matches if m.chaos <= best.chaos + _CHAOS_TIE]
-    if any("cp1252" in m.could_be_from_charset for m in close):
-        return "cp1252"
-    return max(close, key=lambda m: m.coherence).encoding
+    best = found[0][0]
+    close = [(m, name) for m, name in found if m.chaos <= best.chaos + _CHAOS_TIE]
+    if any("cp1252" in m.could_be_from_charset for m, _ in close):
+        return "windows-1252"
+    return max(close, key=lambda pair: pair[0].coherence)[1]
+
+
+def _web_name(codec: str) -> str | None:
+    """The WHATWG name of a Python codec that the detector chose, if a browser knows it."""
+    try:
+        encoding = _BY_CODEC.get(codecs.lookup(codec).name)
+    except LookupError:
+        return None
+    return encoding.name if encoding is not None else None

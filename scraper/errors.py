@@ -5,6 +5,7 @@
     │   └── DecodeError       bytes that cannot be decoded without mojibake
     ├── ExtractionError       no article text found in the page
     ├── RuleError             a rule file that cannot be loaded
+    │   └── RuleTimeoutError  a user rule's regex ran past its time budget (skipped, not fatal)
     ├── FetchError            network failures (retry may help)
     │   ├── HTTPStatusError   a non-2xx status after retries
     │   └── TooLargeError     body above the byte cap
@@ -40,6 +41,18 @@ class ExtractionError(ScraperError):
 
 class RuleError(ScraperError):
     """A rule file is missing, not valid TOML, or has invalid fields or selectors."""
+
+
+class RuleTimeoutError(RuleError):
+    """A user rule's regex ran past its time budget on one input; cleaning catches this, skips
+    the rule for the rest of that page and notes it, so it only escapes from direct matcher calls."""
+
+    def __init__(self, reason: str, rule: str) -> None:
+        super().__init__(reason)
+        self.rule = rule  # "<file>: <rule name>"
+
+    def __reduce__(self) -> tuple[type[RuleTimeoutError], tuple[str, str]]:
+        return type(self), (self.reason, self.rule)
 
 
 class FetchError(ScraperError):

@@ -89,6 +89,8 @@ class EvalOptions:
     warmup: bool = True
     keep_text: bool = False
     per_page_path: Path | None = None
+    # Only these page ids (a cross-validation fold); None for all.
+    only: frozenset[str] | None = None
 
 
 def dataset_kind(path: str | Path) -> str:
@@ -251,6 +253,8 @@ def evaluate(path: str | Path, systems: Mapping[str, System | Extractor] | None 
     for index, sample in enumerate(load_dataset(path)):
         if options.limit is not None and index >= options.limit:
             break
+        if options.only is not None and sample.id not in options.only:
+            continue
         if index == 0 and options.warmup and sample.error is None:
             for name in names:
                 _run_one(name, named[name], sample, kind, options)

@@ -34,6 +34,10 @@ class ExtractOptions:
 
     fallback: str = "auto"
     coverage: tuple[float, float] = (0.7, 1.5)
+    # A fast result under this share of the *unpruned* page's paragraph text lets the full run
+    # decide too: pruning can take paragraphs away, so that the pruned page's coverage check
+    # accepts a short pitch (the never-lose guard, issue 10).
+    far_below: float = 0.25
     favor_precision: bool = False
     favor_recall: bool = False
     include_tables: bool = True
@@ -63,24 +67,48 @@ def _is_dump(text: str) -> bool:
     return len(text) > _DUMP_CHARS and "\n" not in text.strip()
 
 
-def extract_text(root: HtmlElement, url: str | None, options: ExtractOptions) -> str | None:
-    """The article body as lines of text, or None when trafilatura finds no body.
+@dataclass(frozen=True)
+class Extracted:
+    """A body as lines of text, and whether it came from trafilatura's full run."""
+
+    text: str
+    full: bool
+
+
+def paragraph_chars(root: HtmlElement) -> int:
+    """Characters of paragraph text in the page: what a body is measured against."""
+    return sum(len(t) for t in _PARAGRAPH_TEXT(root))
+
+
+def extract_body(root: HtmlElement, url: str | None, options: ExtractOptions,
+                 page_chars: int | None = None) -> Extracted | None:
+    """The article body, or None when trafilatura finds no body. `page_chars` is the paragraph
+    text of the page before pruning, when known.
 
     trafilatura works on its own copy of the tree, so a second, full run can reuse `root`.
     """
-    if options.fallback == "always":
+    used_full = options.fallback == "always"
+    if used_full:
         text = _run(root, url, options, fast=False)
     else:
         text = _run(root, url, options, fast=True)
         if options.fallback == "auto":
-            paragraphs = sum(len(t) for t in _PARAGRAPH_TEXT(root))
+            paragraphs = paragraph_chars(root)
             low, high = options.coverage
             dump = _is_dump(text)
-            if not text.strip() or dump or not low * paragraphs <= len(text) <= high * max(paragraphs, 1):
+            far_below = page_chars is not None and len(text) < options.far_below * page_chars
+            if (not text.strip() or dump or far_below
+                    or not low * paragraphs <= len(text) <= high * max(paragraphs, 1)):
                 full = _run(root, url, options, fast=False)
                 # A structured body beats a dump of about the same text: lines are what the
                 # filters see. A fragment ("Share this article") does not.
                 structured = text.strip() and not dump and len(text) >= low * len(full)
-                if not (_is_dump(full) and structured):
-                    text = full
-    return text if text.strip() else None
+                if not (_is_dump(full) and structured) and full != text:
+                    text, used_full = full, True
+    return Extracted(text, used_full) if text.strip() else None
+
+
+def extract_text(root: HtmlElement, url: str | None, options: ExtractOptions) -> str | None:
+    """The article body as lines of text, or None when trafilatura finds no body."""
+    found = extract_body(root, url, options)
+    return found.text if found is not None else None

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .article import Removal
-from .rules import RuleSet
+from .rules import RuleBudget, RuleSet
 
 _WORD = re.compile(r"\w+")
 _SEPARATORS = frozenset({"-", "–", "—", "•", "*", "|"})
@@ -74,7 +74,7 @@ def _looks_like_headline(line: str) -> bool:
     return 0 < _words(text) <= _HEADLINE_MAX_WORDS and not _HEADLINE_END.search(text)
 
 
-def _trailing_cut(line: str, rules: RuleSet) -> tuple[str, str, str] | None:
+def _trailing_cut(line: str, rules: RuleSet, budget: RuleBudget) -> tuple[str, str, str] | None:
     """(the line without its last sentence, that sentence, the rule) when the sentence is small
     print that a `trim` rule matches."""
     if not rules.may_trim(line):
@@ -83,7 +83,7 @@ def _trailing_cut(line: str, rules: RuleSet) -> tuple[str, str, str] | None:
     if len(parts) < 2:
         return None
     last = parts[-1]
-    rule = rules.trailing_rule(last, _words(last))
+    rule = budget.run(rules.trailing_rule, last, _words(last))
     return (line[: len(line) - len(last)].rstrip(), last, rule.name) if rule else None
 
 
@@ -141,9 +141,11 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
     record carries the title in its own field. (The description is not treated so: sites often
     copy the first paragraph into it.) Small print that a `trim` rule matches is cut off the end
     of a paragraph too long to drop whole; promo-box headings and the labels of dropped date
-    stamps go with them.
+    stamps go with them. A user rule that runs out of time is skipped for the rest of the text
+    and noted in `reverted`.
     """
     original, lines = lines, list(lines)
+    budget = RuleBudget()
     trimmed: list[Removal] = []
     drop: dict[int, str] = {}
     title_key = _key(title) if title else None
@@ -169,8 +171,8 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
                 and _pitches(stripped, brand)):
             drop[i] = "brand-pitch"
             continue
-        rule = rules.text_rule(stripped, words)
-        if rule is None and (cut := _trailing_cut(stripped, rules)) is not None:
+        rule = budget.run(rules.text_rule, stripped, words)
+        if rule is None and (cut := _trailing_cut(stripped, rules, budget)) is not None:
             # Only a paragraph too long for the rule keeps its text; a short one that ends in
             # small print ("Follow @BGRDeals … BGR may receive a commission …") is promo whole.
             lines[i], small_print, trim_rule = cut
@@ -188,12 +190,14 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
     live = [i for i, line in enumerate(lines) if line.strip() and i not in drop] if trim_edges else []
     for i in live[:1] + live[-1:]:
         text = lines[i].strip()
-        if counts[i] <= 3 and not _HEADLINE_END.search(text) and not text.endswith("?"):
+        # A table's last row ("| Oilseeds | 7.7 |") is short too, but it is data, not a crumb.
+        if counts[i] <= 3 and not _HEADLINE_END.search(text) and not text.endswith("?") and not text.startswith("|"):
             drop[i] = "edge-crumb"
     total = sum(counts)
     dropped = sum(counts[i] for i in drop)
     if total and dropped / total > max_share:
-        return FilterResult(tuple(original), (), (f"text filters: would remove {dropped / total:.0%} of the words",))
+        return FilterResult(tuple(original), (), (*budget.notes,
+                                                  f"text filters: would remove {dropped / total:.0%} of the words"))
     removed: list[Removal] = trimmed
     run_rule, run_text = None, []
     for i, line in enumerate(lines + [""]):
@@ -205,4 +209,4 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
         if rule and line.strip() and line.strip() not in _SEPARATORS:
             run_text.append(line.strip())
     kept = tuple(line for i, line in enumerate(lines) if i not in drop)
-    return FilterResult(kept, tuple(removed), ())
+    return FilterResult(kept, tuple(removed), tuple(budget.notes))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .article import Article, Failure
 from .errors import InputError, OutputError
+from .markdown import to_markdown
 from .outfiles import Outcomes, OutputLock, compact, cut_torn_tail, json_line as _line, utc_now as _now
 from .templatefile import SiteTemplate, TemplateFile
 
@@ -25,7 +26,7 @@ def safe_name(article: Article) -> str:
 
 
 class FolderStore:
-    """One `<name>.md` (title + text) and one `<name>.json` (all fields) per article.
+    """One `<name>.md` (YAML front matter, title, text) and one `<name>.json` (all fields) per article.
 
     `index.jsonl` maps each source to its file name, so a source cleaned again replaces its
     files even when its title (thus its name) changed, and a source that now fails loses them."""
@@ -97,9 +98,8 @@ class FolderStore:
     def add(self, article: Article) -> None:
         source = article.source or article.url or article.content_hash
         stem = safe_name(article)
-        heading = f"# {article.title}\n\n" if article.title else ""
         self._write(f"{stem}.json", json.dumps(article.to_dict(), ensure_ascii=False, indent=2) + "\n")
-        self._write(f"{stem}.md", heading + article.text + "\n")
+        self._write(f"{stem}.md", to_markdown(article))
         old = self._stems.get(source)
         if old != stem:
             self._remember(source, stem)

@@ -9,6 +9,7 @@ modified: trafilatura runs on it afterwards.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -184,7 +185,7 @@ def _linked_data(nodes: list[dict[str, Any]]) -> _LinkedData:
                 " ".join(_text(item.get(k)) or "" for k in ("givenName", "familyName")))
             (ld.groups if "organization" in _types(item) else ld.people).append(name or "")
         elif isinstance(item, str):
-            ld.people.append(item)
+            ld.people.append(_text(item) or "")
     publisher = resolve(main.get("publisher"))
     publisher = publisher[0] if isinstance(publisher, list) and publisher else publisher
     ld.publisher = _text(resolve(publisher).get("name") if isinstance(publisher, dict) else publisher)
@@ -302,10 +303,15 @@ def _date_candidates(root: HtmlElement, found: _Found, ld: _LinkedData) -> Itera
 # --- small helpers --------------------------------------------------------------------------------
 
 def _text(value: Any) -> str | None:
-    """A JSON or attribute value as one clean line; the first string of a list."""
+    """A JSON or attribute value as one clean line; the first string of a list. HTML entities
+    are unescaped: sites write JSON-LD from HTML templates ("Lindsey O&#039;Donnell")."""
     if isinstance(value, list):
         value = next((v for v in value if isinstance(v, str) and v.strip()), None)
-    return (" ".join(value.split()) or None) if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    if "&" in value:
+        value = html.unescape(value)
+    return " ".join(value.split()) or None
 
 
 def _line_text(el: HtmlElement) -> str:

@@ -25,6 +25,7 @@ from .clean import CleanOptions, clean_html, clean_text
 from .decode import decode_bytes
 from .errors import CONTAINED, InputError
 from .blocks import PagePrint, TemplateOptions, fingerprint_page
+from . import newsletters as mail
 from .pagepool import MEMORY_EXCEEDED, PageLimits, PagePool
 from .templates import TemplateLearner
 
@@ -40,6 +41,8 @@ class Input:
 
     source: str
     data: bytes | None = None
+    # A message inside a mailbox file: (file, start, end), read only when it is cleaned.
+    span: tuple[str, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class BatchOptions:
     templates: TemplateOptions = field(default_factory=TemplateOptions)
     page_timeout: float | None = 30.0
     max_memory: int | None = 2 << 30
+    mail: mail.MailOptions = field(default_factory=mail.MailOptions)
 
     @property
     def limits(self) -> PageLimits:
@@ -68,14 +72,27 @@ def stdin_input(data: bytes, url: str | None = None) -> Input:
 
 
 def _cleanable(path: Path) -> bool:
-    return path.name.lower().endswith(HTML_SUFFIXES + TEXT_SUFFIXES)
+    return path.name.lower().endswith(HTML_SUFFIXES + TEXT_SUFFIXES + mail.EML_SUFFIXES + mail.MBOX_SUFFIXES)
 
 
-def find_inputs(paths: Iterable[str]) -> Iterator[Input]:
-    """Expand folders recursively (cleanable suffixes only, sorted); files are taken as given.
+def _messages(source: str, data: bytes | None = None) -> Iterator[Input]:
+    """An input as itself, or as one input per message when it is an mbox."""
+    if source.lower().endswith(HTML_SUFFIXES + TEXT_SUFFIXES):
+        yield Input(source, data)
+        return
+    for ref in mail.expand(source, data):
+        yield Input(ref.source, ref.data, ref.span)
+
+
+def find_inputs(paths: Iterable[str | Input]) -> Iterator[Input]:
+    """Expand folders recursively (cleanable suffixes only, sorted; a Maildir gives its
+    messages) and mbox files into their messages; other files are taken as given.
 
     Symlinked sub-folders are followed, each real folder once, so a link loop ends."""
     for given in paths:
+        if isinstance(given, Input):  # stdin: sniffed for an mbox
+            yield from _messages(given.source, given.data)
+            continue
         path = Path(given)
         if path.is_dir():
             seen: set[str] = set()
@@ -86,11 +103,15 @@ def find_inputs(paths: Iterable[str]) -> Iterator[Input]:
                     continue
                 seen.add(real)
                 dirs[:] = sorted(d for d in dirs if os.path.realpath(os.path.join(root, d)) not in seen)
+                if mail.is_maildir(Path(root)):
+                    dirs[:] = []
+                    yield from (Input(str(p)) for p in mail.maildir_files(Path(root)))
+                    continue
                 for name in sorted(files):
                     if _cleanable(Path(name)):
-                        yield Input(str(Path(root) / name))
+                        yield from _messages(str(Path(root) / name))
         else:
-            yield Input(given)
+            yield from _messages(given)
 
 
 def _megabytes(limit: int) -> str:
@@ -105,6 +126,8 @@ def read_input(item: Input, limit: int) -> bytes:
         if len(item.data) > limit:
             raise InputError(f"page larger than {_megabytes(limit)}")
         return item.data
+    if item.span is not None:
+        return mail.read_span(item.span, limit)
     too_big = InputError(f"page larger than {_megabytes(limit)} after decompression")
     path = Path(item.source)
     try:
@@ -136,10 +159,21 @@ def _is_text(item: Input, data: bytes) -> bool:
     return not data.lstrip()[:1] == b"<"  # stdin or an unknown suffix: sniff
 
 
-def clean_input(item: Input, options: BatchOptions) -> Article | Failure:
-    """Clean one input into an article, or a failure with its reason; never raises ScraperError."""
+def _is_mail(item: Input, data: bytes) -> bool:
+    name = item.source.lower()
+    if item.span is not None or name.endswith(mail.EML_SUFFIXES):
+        return True
+    return not name.endswith(HTML_SUFFIXES + TEXT_SUFFIXES) and mail.looks_like_message(data)
+
+
+def clean_input(item: Input, options: BatchOptions) -> Article | Failure | tuple[Article, ...]:
+    """Clean one input into an article, or a failure with its reason; never raises ScraperError.
+    An e-mail digest split into stories gives a tuple of articles."""
     try:
         data = read_input(item, options.clean.max_bytes)
+        if _is_mail(item, data):
+            articles = mail.clean_message(data, options.clean, options.mail, source=item.source)
+            return articles[0] if len(articles) == 1 else tuple(articles)
         if _is_text(item, data):
             text, _ = decode_bytes(data)
             return clean_text(text, options.url, options=options.clean, source=item.source)
@@ -148,7 +182,7 @@ def clean_input(item: Input, options: BatchOptions) -> Article | Failure:
         return Failure.of(item.source, exc, url=options.url)
 
 
-def _clean_in_worker(item: Input, options: BatchOptions) -> Article | Failure:
+def _clean_in_worker(item: Input, options: BatchOptions) -> Article | Failure | tuple[Article, ...]:
     """`clean_input` under a memory budget: running out of memory there means over the budget."""
     result = clean_input(item, options)
     if isinstance(result, Failure) and result.reason == OUT_OF_MEMORY and options.max_memory is not None:
@@ -161,7 +195,7 @@ def fingerprint_input(item: Input, options: BatchOptions) -> PagePrint | None:
     of unknown site and bad inputs (pass two records those)."""
     try:
         data = read_input(item, options.clean.max_bytes)
-        if _is_text(item, data):
+        if _is_text(item, data) or _is_mail(item, data):
             return None
         return fingerprint_page(data, options.url, options.templates)
     except CONTAINED:
@@ -205,7 +239,7 @@ def run_batch(items: Iterable[Input], options: BatchOptions,
             tasks = _with_templates(items, options, learner, doomed)
             yield from doomed.values()
     for _, result in _map(_clean_in_worker, tasks, options, _failure):
-        yield result
+        yield from result if isinstance(result, tuple) else (result,)
 
 
 def _with_templates(items: list[Input], options: BatchOptions, learner: TemplateLearner,

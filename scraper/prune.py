@@ -15,7 +15,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from .article import Removal
-from .rules import BEM_MODIFIER, RuleSet, normalise_text
+from .rules import BEM_MODIFIER, RuleBudget, RuleSet, normalise_text
 
 # Scripts and styles are noise to every later stage, but JSON-LD carries metadata.
 _INVISIBLE = '//script[not(contains(@type, "ld+json"))]|//style|//template'
@@ -66,8 +66,12 @@ class PruneOptions:
 
 @dataclass(frozen=True)
 class PruneResult:
+    """What went (`removed`, and the whole normalised text of each in `taken`, for the
+    never-lose guard) and what the safety net refused."""
+
     removed: tuple[Removal, ...]
     reverted: tuple[str, ...]
+    taken: tuple[str, ...] = ()
 
 
 def text_length(el: HtmlElement) -> int:
@@ -153,14 +157,15 @@ def _exact(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, str]]:
     return found
 
 
-def _heading_match(text: str, rules: RuleSet) -> re.Match[str] | None:
+def _heading_match(text: str, rules: RuleSet, budget: RuleBudget) -> str | None:
+    """Name of the heading rule that `text` announces, if it is short enough to be a heading."""
     text = " ".join(text.split()).strip(" :.»›>|").lower()
     if not text or len(text.split()) > _HEADING_MAX_WORDS:
         return None
-    return rules.heading.fullmatch(text) if rules.heading is not None else None
+    return budget.run(rules.heading_rule, text)
 
 
-def _candidates(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, str]]:
+def _candidates(root: HtmlElement, rules: RuleSet, budget: RuleBudget) -> list[tuple[HtmlElement, str]]:
     found: list[tuple[HtmlElement, str]] = _exact(root, rules) if rules.exact else []
     for rule, selector in rules.selectors:
         for el in selector(root):
@@ -168,21 +173,22 @@ def _candidates(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, st
                 found.extend((box, rule.name) for box in _heading_block(el, boxes_only=True))
             else:
                 found.append((el, rule.name))
-    if rules.attr is not None:
+    if rules.has_attr_rules:
         for value in _ATTR_VALUES(root):
-            if (name := rules.attr_rule(value)) and (el := value.getparent()).tag not in _PROTECTED:
+            if (name := budget.run(rules.attr_rule, value)) and (el := value.getparent()).tag not in _PROTECTED:
+                if value.attrname == "id" and _text_slug(el, value):
+                    continue
                 found.append((el, name))
-    if rules.heading is not None:
+    if rules.has_heading_rules:
         texts = set(_SHORT_TEXTS(root))  # plain strings: no element proxies for the many misses
-        if not any(_heading_match(t, rules) for t in texts):
+        if not any(_heading_match(t, rules, budget) for t in texts):
             return found
         for node in root.xpath(_SHORT_TEXT_XPATH):
-            if _heading_match(node, rules) is None:
+            if (name := _heading_match(node, rules, budget)) is None:
                 continue
             el = node.getparent()
             if node.is_tail or el is None or el.tag not in _HEADING_ELEMENTS:
                 continue
-            match = _heading_match(node, rules)
             if el.tag in _INLINE:
                 # <h3><span>More from this section</span></h3> is a heading; a phrase inside a
                 # sentence is not.
@@ -190,9 +196,27 @@ def _candidates(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, st
                 if up is None or len(up.text_content().strip()) > len(node.strip()) + 3:
                     continue
                 el = up
-            name = rules.heading_names[int(match.lastgroup[1:])]
             found.extend((block_el, name) for block_el in _heading_block(el))
     return found
+
+
+_SLUG_GAP = re.compile(r"[\W_]+")
+_ALL_HEADINGS = frozenset({"h1", *_HEADING_TAGS})
+# A slug this long is a sentence, not a label a developer would give a promo box.
+_SLUG_MIN_WORDS = 5
+
+
+def _text_slug(el: HtmlElement, value: str) -> bool:
+    """Whether an id was generated from the element's text, as CMSs do for headings
+    ("we-want-every-engineer-to-know-more-about…"): it names the text, not what the block is, so
+    class/id patterns must not read it (a closing quote was taken for a "more-about" box)."""
+    if el.tag in _ALL_HEADINGS:
+        return True
+    slug = [w for w in _SLUG_GAP.split(value.lower()) if w]
+    if len(slug) < _SLUG_MIN_WORDS:
+        return False
+    text = [w for w in _SLUG_GAP.split(el.text_content()[:400].lower()) if w]
+    return text[:len(slug)] == slug
 
 
 def _outermost(found: list[tuple[HtmlElement, str]]) -> list[tuple[HtmlElement, str]]:
@@ -232,17 +256,59 @@ def _standfirst(root: HtmlElement, description: str | None) -> list[tuple[HtmlEl
     return []
 
 
+_SECTION_HEADING = etree.XPath("self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or "
+                                "(count(*) <= 3 and (h2 or h3 or h4 or h5 or h6) and string-length() < 120)")
+# A section that keeps this much non-link text after the removal still needs its heading; a
+# removal smaller than this is no section of its own.
+_SECTION_TEXT = 80
+
+
+def _element_before(el: HtmlElement) -> HtmlElement | None:
+    prev = el.getprevious()
+    while prev is not None and not isinstance(prev.tag, str):
+        prev = prev.getprevious()
+    return prev
+
+
+def _orphaned_heading(el: HtmlElement, planned: set[int]) -> HtmlElement | None:
+    """The heading whose whole section `el` is ("References" over a list of references), which
+    would be left behind alone; wrappers that hold nothing but `el` count as `el`."""
+    for _ in range(3):
+        prev = _element_before(el)
+        if prev is not None or el.getparent() is None:
+            break
+        parent = el.getparent()
+        if parent.tag in _PROTECTED or len(parent.text_content()) > len(el.text_content()) + 3:
+            return None
+        el = parent
+    if (prev is None or id(prev) in planned or el.tag not in _BLOCKS
+            or len(el.text_content()) < _SECTION_TEXT or not _SECTION_HEADING(prev)):
+        return None  # a small control ("6 min", a button) under a card's heading is no section
+    if (parent := el.getparent()) is not None and _SECTION_HEADING(parent):
+        return None  # a part of the heading itself (its "[edit]" link)
+    for sib in el.itersiblings():
+        if not isinstance(sib.tag, str) or id(sib) in planned:
+            continue
+        if _SECTION_HEADING(sib):
+            break
+        if _own_text(sib) > _SECTION_TEXT:
+            return None
+    return prev
+
+
 def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOptions(),
-          description: str | None = None) -> PruneResult:
+          description: str | None = None, spare: frozenset[str] = frozenset()) -> PruneResult:
     """Remove promo blocks (and the standfirst repeating `description`) from `root` in place;
-    report what went and what was refused."""
+    report what went and what was refused (and any user rule skipped for running out of time).
+    Blocks whose normalised text is in `spare` stay: the never-lose guard found the article in them."""
     strip_invisible(root)
-    found = _candidates(root, rules) + _standfirst(root, description)
+    budget = RuleBudget()
+    found = _candidates(root, rules, budget) + _standfirst(root, description)
     if not found:
-        return PruneResult((), ())
+        return PruneResult((), tuple(budget.notes))
     total = max(text_length(root), 1)
     guarded = total >= options.min_guarded_chars
-    reverted: list[str] = []
+    reverted: list[str] = list(budget.notes)
     planned: list[tuple[HtmlElement, str, int]] = []
     refused: set[int] = set()
     while found:
@@ -251,7 +317,10 @@ def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOption
         outer = _outermost(found)
         for el, name in outer:
             size = text_length(el)
-            if guarded and size > options.max_element_share * total:
+            if spare and normalise_text(el.text_content()) in spare:
+                reverted.append(f"{name}: took article text that the unpruned page keeps; undone")
+                refused.add(id(el))
+            elif guarded and size > options.max_element_share * total:
                 reverted.append(f"{name}: would remove {size / total:.0%} of the page text")
                 refused.add(id(el))
             elif el.xpath(_PROSE_TEST):
@@ -270,8 +339,15 @@ def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOption
     removed_share = sum(size for _, name, size in planned if name not in exact) / total
     if guarded and removed_share > options.max_total_share:
         return PruneResult((), (*reverted, f"html rules: would remove {removed_share:.0%} of the page text"))
-    removals = []
+    chosen = {id(el) for el, _, _ in planned}
+    for el, name, _ in list(planned):
+        if (heading := _orphaned_heading(el, chosen)) is not None:
+            planned.append((heading, name, 0))
+            chosen.add(id(heading))
+    removals, taken = [], []
     for el, name, _ in planned:
-        removals.append(Removal.of(name, el.text_content()))
+        text = el.text_content()
+        removals.append(Removal.of(name, text))
+        taken.append(normalise_text(text))
         el.drop_tree()
-    return PruneResult(tuple(removals), tuple(reverted))
+    return PruneResult(tuple(removals), tuple(reverted), tuple(taken))

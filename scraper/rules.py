@@ -5,27 +5,35 @@ names, a regex on the text of a short heading whose block is removed, or the exa
 block, as site templates are learned) and text rules (`[[text]]`: a regex that marks a whole
 line as promo). A file with `domains` is a site file and applies to those domains and their
 subdomains; `text_markers` let a site file apply to already-scraped text that carries no URL.
-Files without `domains` are generic and always apply.
+Files without `domains` are generic and always apply. `disable = ["rule-name", ...]` turns
+rules of other files (shipped ones included) off wherever the disabling file applies.
+
+The user's rule files are untrusted: their regexes run on the `regex` engine under a time
+budget per match (`USER_RULE_TIMEOUT`), so one with catastrophic backtracking cannot hang a
+batch. A rule that runs out of time is skipped for the rest of that page and noted (see
+`RuleBudget`). The shipped rules are ours and stay on `re`, the fast path.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 from re import _constants as _sre  # type: ignore[attr-defined]
 from re._parser import parse as _sre_parse  # type: ignore[import-not-found]
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
+from functools import lru_cache, partial
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Collection, Iterable, TypeVar
 from urllib.parse import urlsplit
 
+import regex
 from lxml import etree
 from lxml.cssselect import CSSSelector
 from cssselect import SelectorError
 
-from .errors import RuleError
+from .errors import RuleError, RuleTimeoutError
 
 # BEM modifiers ("content-header--social-icons-position") describe a variant of a block, not
 # what the block is: Wired's article header was taken for a share bar (AEB).
@@ -33,6 +41,11 @@ BEM_MODIFIER = re.compile(r"--[\w-]*")
 _HTML_KINDS = ("css", "xpath", "attr", "heading", "exact")
 _MISS = object()
 _DEFAULT_MAX_WORDS = 30
+# Seconds one match of a user rule may take. Rule patterns run on a line or a class name:
+# sound ones take microseconds, so this only ever stops runaway backtracking.
+USER_RULE_TIMEOUT = 0.25
+_log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def normalise_text(text: str) -> str:
@@ -49,6 +62,13 @@ class HtmlRule:
     kind: str
     pattern: str
     expand: bool = False  # remove the small box around each match, not just the match
+    # Where it came from and how it runs, not what it is: two rules alike in these stay equal.
+    origin: str = field(default="", compare=False)
+    timeout: float | None = field(default=None, compare=False)  # per-match budget of a user regex
+
+    @property
+    def key(self) -> str:
+        return f"{self.origin}: {self.name}"
 
 
 @dataclass(frozen=True)
@@ -56,7 +76,7 @@ class TextRule:
     """Drop a whole line whose text matches `pattern` and has at most `max_words` words."""
 
     name: str
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str] | regex.Pattern[str]
     max_words: int = _DEFAULT_MAX_WORDS
     # Lowercase substrings one of which every match contains, when the pattern guarantees
     # some: a `str` search in C is ~100x cheaper than an unanchored regex search.
@@ -64,6 +84,58 @@ class TextRule:
     # Small print that sites glue onto the end of a paragraph ("… As an Amazon Associate we
     # earn from qualifying purchases."): a matching last sentence is cut off a longer line.
     trim: bool = False
+    origin: str = field(default="", compare=False)
+    timeout: float | None = field(default=None, compare=False)  # set for user rules, run on `regex`
+
+    @property
+    def key(self) -> str:
+        return f"{self.origin}: {self.name}"
+
+    @property
+    def search(self) -> Callable[[str], Any]:
+        """The pattern's search, under the rule's time budget when it has one."""
+        if self.timeout is None:
+            return self.pattern.search
+        return partial(self.pattern.search, timeout=self.timeout)
+
+
+def _timed_out(rule: TextRule | HtmlRule) -> RuleTimeoutError:
+    return RuleTimeoutError(f"rule {rule.name!r} of {rule.origin} took over {rule.timeout:g} s on this "
+                            f"page and was skipped for it", rule.key)
+
+
+def _first_budgeted(entries: tuple[tuple[HtmlRule, regex.Pattern[str]], ...], text: str,
+                    skip: Collection[str], full: bool) -> str | None:
+    """Name of the first user `attr`/`heading` rule matching `text`, each under its budget."""
+    for rule, pattern in entries:
+        if rule.key in skip:
+            continue
+        try:
+            hit = (pattern.fullmatch if full else pattern.search)(text, timeout=rule.timeout)
+        except TimeoutError:
+            raise _timed_out(rule) from None
+        if hit:
+            return rule.name
+    return None
+
+
+class RuleBudget:
+    """One page's account of user rules that ran out of time: each is skipped for the rest of
+    the page, logged with its file and name, and noted once (the notes go to `reverted`)."""
+
+    def __init__(self) -> None:
+        self.skip: set[str] = set()
+        self.notes: list[str] = []
+
+    def run(self, match: Callable[..., T], *args: Any) -> T:
+        """Call a `RuleSet` matcher with the skipped rules; on a timeout, skip that rule and retry."""
+        while True:
+            try:
+                return match(*args, skip=self.skip)
+            except RuleTimeoutError as exc:
+                self.skip.add(exc.rule)
+                self.notes.append(exc.reason)
+                _log.warning("%s", exc.reason)
 
 
 @dataclass(frozen=True)
@@ -75,6 +147,8 @@ class RuleFile:
     text_markers: tuple[str, ...]
     html: tuple[HtmlRule, ...]
     text: tuple[TextRule, ...]
+    # Names of rules (from any file) that are off wherever this file applies.
+    disable: tuple[str, ...] = ()
 
     def applies_to_host(self, host: str) -> bool:
         return any(host == d or host.endswith("." + d) for d in self.domains)
@@ -92,6 +166,10 @@ class RuleSet:
     text: tuple[TextRule, ...]
     # `exact` rules by their normalised text: one dict lookup per block, however many rules.
     exact: dict[str, HtmlRule] = field(default_factory=dict, hash=False)
+    # User `attr`/`heading` rules, each on its own under its time budget (a joined pattern could
+    # not say which rule ran out of time); tried after the shipped ones, as file order has it.
+    attr_budgeted: tuple[tuple[HtmlRule, regex.Pattern[str]], ...] = ()
+    heading_budgeted: tuple[tuple[HtmlRule, regex.Pattern[str]], ...] = ()
     # Class strings repeat across elements and pages; matching each once is most of the speed.
     _attr_memo: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
     _trim: tuple[TextRule, ...] = field(init=False, compare=False, repr=False)
@@ -101,27 +179,41 @@ class RuleSet:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_trim", tuple(rule for rule in self.text if rule.trim))
         # Plain tuples: the text rules run on every line, and attribute lookups add up.
-        object.__setattr__(self, "_text_plan", tuple((r.max_words, r.needles, r.pattern.search, r)
+        object.__setattr__(self, "_text_plan", tuple((r.max_words, r.needles, r.search, r)
                                                      for r in self.text))
 
-    def text_rule(self, line: str, words: int) -> TextRule | None:
-        """The first text rule (in file order) that drops `line` of `words` words, if any."""
+    @property
+    def has_attr_rules(self) -> bool:
+        return self.attr is not None or bool(self.attr_budgeted)
+
+    @property
+    def has_heading_rules(self) -> bool:
+        return self.heading is not None or bool(self.heading_budgeted)
+
+    def text_rule(self, line: str, words: int, skip: Collection[str] = ()) -> TextRule | None:
+        """The first text rule (in file order) that drops `line` of `words` words, if any; rules
+        keyed in `skip` are left out. Raises `RuleTimeoutError` when a user rule runs out of time."""
         # Joining the rules into one alternation was measured 4x slower: Python's engine then
         # tries every alternative at every position, while single anchored patterns fail fast.
         lowered = line.lower()
-        for max_words, needles, search, rule in self._text_plan:
-            if words > max_words:
-                continue
-            if needles is not None:
-                # A loop, not any(): this runs for every rule on every line, and the generator
-                # cost more than the substring tests themselves.
-                for needle in needles:
-                    if needle in lowered:
-                        break
-                else:
+        plan = self._text_plan if not skip else tuple(p for p in self._text_plan if p[3].key not in skip)
+        rule = None
+        try:
+            for max_words, needles, search, rule in plan:
+                if words > max_words:
                     continue
-            if search(line):
-                return rule
+                if needles is not None:
+                    # A loop, not any(): this runs for every rule on every line, and the generator
+                    # cost more than the substring tests themselves.
+                    for needle in needles:
+                        if needle in lowered:
+                            break
+                    else:
+                        continue
+                if search(line):
+                    return rule
+        except TimeoutError:  # only `regex` raises it, so only a user rule
+            raise _timed_out(rule) from None
         return None
 
     def may_trim(self, line: str) -> bool:
@@ -131,14 +223,25 @@ class RuleSet:
         lowered = line.lower()
         return any(rule.needles is None or any(n in lowered for n in rule.needles) for rule in self._trim)
 
-    def trailing_rule(self, sentence: str, words: int) -> TextRule | None:
+    def trailing_rule(self, sentence: str, words: int, skip: Collection[str] = ()) -> TextRule | None:
         """The first `trim` rule that matches a paragraph's last `sentence`, if any."""
         for rule in self._trim:
-            if words <= rule.max_words and rule.pattern.search(sentence):
-                return rule
+            if words > rule.max_words or rule.key in skip:
+                continue
+            try:
+                if rule.search(sentence):
+                    return rule
+            except TimeoutError:
+                raise _timed_out(rule) from None
         return None
 
-    def attr_rule(self, attrs: str) -> str | None:
+    def heading_rule(self, text: str, skip: Collection[str] = ()) -> str | None:
+        """Name of the heading rule matching the whole of `text` (lowercased), if any."""
+        if self.heading is not None and (match := self.heading.fullmatch(text)):
+            return self.heading_names[int(match.lastgroup[1:])]
+        return _first_budgeted(self.heading_budgeted, text, skip, full=True)
+
+    def attr_rule(self, attrs: str, skip: Collection[str] = ()) -> str | None:
         """Name of the class/id rule matching one attribute value, if any."""
         # Matched token by token: no attr pattern spans a space, and single tokens ("flex",
         # "mt-4", "post__title") recur across sites far more than whole class strings do, which
@@ -155,11 +258,15 @@ class RuleSet:
             if found is _MISS:
                 plain = BEM_MODIFIER.sub("", token).lower()
                 match = self.attr.search(plain) if self.attr is not None else None
-                found = memo[token] = self.attr_names[int(match.lastgroup[1:])] if match else None
+                found = (self.attr_names[int(match.lastgroup[1:])] if match
+                         else _first_budgeted(self.attr_budgeted, plain, skip, full=False))
+                if not skip:  # an answer without a skipped rule holds for this page only
+                    memo[token] = found
             if found is not None:
                 name = found
                 break
-        memo[attrs] = name
+        if not skip:
+            memo[attrs] = name
         return name
 
 
@@ -203,14 +310,18 @@ def needles(pattern: str) -> tuple[str, ...] | None:
     return tuple(found)
 
 
-def _compile(pattern: str, where: str) -> re.Pattern[str]:
+def _compile(pattern: str, where: str, budgeted: bool = False, flags: int = re.IGNORECASE) -> Any:
+    """A shipped rule's pattern on `re`; a user rule's on `regex`, which can stop a match in time."""
     try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
+        if budgeted:
+            return regex.compile(pattern, flags)
+        return re.compile(pattern, flags)
+    except (re.error, regex.error) as exc:
         raise RuleError(f"{where}: bad regex {pattern!r}: {exc}") from exc
 
 
-def _selector(kind: str, pattern: str, where: str) -> Callable[[Any], list] | re.Pattern[str] | None:
+def _selector(kind: str, pattern: str, where: str,
+              budgeted: bool = False) -> Callable[[Any], list] | re.Pattern[str] | None:
     """Compile one HTML rule's pattern, turning syntax errors into `RuleError`."""
     if kind == "exact":
         if not pattern:
@@ -223,11 +334,12 @@ def _selector(kind: str, pattern: str, where: str) -> Callable[[Any], list] | re
             return etree.XPath(pattern)
     except (SelectorError, etree.XPathSyntaxError) as exc:
         raise RuleError(f"{where}: bad {kind.upper() if kind == 'css' else 'XPath'} selector {pattern!r}: {exc}") from exc
-    return _compile(pattern, where)
+    return _compile(pattern, where, budgeted)
 
 
-def _parse(data: dict[str, Any], name: str) -> RuleFile:
-    unknown = set(data) - {"domains", "text_markers", "html", "text"}
+def _parse(data: dict[str, Any], name: str, timeout: float | None = None) -> RuleFile:
+    """One file's rules; `timeout` is the per-match budget of its regexes (user files only)."""
+    unknown = set(data) - {"domains", "text_markers", "html", "text", "disable"}
     if unknown:
         raise RuleError(f"{name}: unknown keys {sorted(unknown)}")
     html: list[HtmlRule] = []
@@ -240,8 +352,9 @@ def _parse(data: dict[str, Any], name: str) -> RuleFile:
             raise RuleError(f"{where}: needs a name and exactly one of {', '.join(_HTML_KINDS)}")
         kind = kinds[0]
         pattern = normalise_text(str(entry[kind])) if kind == "exact" else str(entry[kind])
-        _selector(kind, pattern, where)
-        html.append(HtmlRule(str(entry["name"]), kind, pattern, bool(entry.get("expand", False))))
+        _selector(kind, pattern, where, budgeted=timeout is not None)
+        html.append(HtmlRule(str(entry["name"]), kind, pattern, bool(entry.get("expand", False)), name,
+                             timeout if kind in ("attr", "heading") else None))
     text = []
     for i, entry in enumerate(data.get("text", [])):
         where = f"{name}: text rule {i + 1}"
@@ -249,16 +362,21 @@ def _parse(data: dict[str, Any], name: str) -> RuleFile:
             raise RuleError(f"{where}: needs a name and a pattern")
         if unknown := set(entry) - {"name", "pattern", "max_words", "trim"}:
             raise RuleError(f"{where}: unknown keys {sorted(unknown)}")
-        compiled = _compile(str(entry["pattern"]), where)
+        compiled = _compile(str(entry["pattern"]), where, budgeted=timeout is not None)
         text.append(TextRule(str(entry["name"]), compiled, int(entry.get("max_words", _DEFAULT_MAX_WORDS)),
-                             needles(compiled.pattern), bool(entry.get("trim", False))))
+                             needles(compiled.pattern), bool(entry.get("trim", False)), name, timeout))
     domains = tuple(str(d).lower().removeprefix("www.") for d in data.get("domains", []))
     markers = tuple(str(m) for m in data.get("text_markers", []))
-    return RuleFile(name, domains, markers, tuple(html), tuple(text))
+    disable = data.get("disable", [])
+    if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
+        raise RuleError(f"{name}: disable must be a list of rule names")
+    return RuleFile(name, domains, markers, tuple(html), tuple(text), tuple(disable))
 
 
-def load_rule_file(path: str | Path) -> RuleFile:
-    """Load and validate one user rule file; raise `RuleError` with the file and the problem."""
+def load_rule_file(path: str | Path, timeout: float = USER_RULE_TIMEOUT) -> RuleFile:
+    """Load and validate one user rule file; raise `RuleError` with the file and the problem.
+
+    Its regexes run under `timeout` seconds per match (see the module docstring)."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -268,7 +386,7 @@ def load_rule_file(path: str | Path) -> RuleFile:
         raise RuleError(f"cannot read rule file {path}: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise RuleError(f"{path}: not valid TOML: {exc}") from exc
-    return _parse(data, str(path))
+    return _parse(data, str(path), timeout)
 
 
 def _shipped() -> Iterable[RuleFile]:
@@ -280,12 +398,21 @@ def _shipped() -> Iterable[RuleFile]:
 
 
 def _join(rules: Iterable[HtmlRule], kind: str) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
-    chosen = [r for r in rules if r.kind == kind]
+    chosen = [r for r in rules if r.kind == kind and r.timeout is None]
     if not chosen:
         return None, ()
     pattern = "|".join(f"(?P<r{i}>{r.pattern})" for i, r in enumerate(chosen))
     # Class/id and heading patterns run on lowercased text: case-insensitive matching is 3x slower.
     return re.compile(pattern), tuple(r.name for r in chosen)
+
+
+def _without_disabled(files: list[RuleFile]) -> tuple[RuleFile, ...]:
+    """The files with the rules that any of them disables taken out."""
+    off = {name for f in files for name in f.disable}
+    if not off:
+        return tuple(files)
+    return tuple(replace(f, html=tuple(r for r in f.html if r.name not in off),
+                         text=tuple(r for r in f.text if r.name not in off)) for f in files)
 
 
 class RuleBook:
@@ -309,10 +436,10 @@ class RuleBook:
         if url:
             return self.for_url(url)
         files = [f for f in self.files if not f.domains or any(m in text for m in f.text_markers)]
-        return self._build(tuple(files))
+        return self._build(_without_disabled(files))
 
     def _for_host(self, host: str) -> RuleSet:
-        return self._build(tuple(f for f in self.files if not f.domains or f.applies_to_host(host)))
+        return self._build(_without_disabled([f for f in self.files if not f.domains or f.applies_to_host(host)]))
 
     @staticmethod
     @lru_cache(maxsize=256)
@@ -325,4 +452,9 @@ class RuleBook:
         selectors = tuple((r, _selector(r.kind, r.pattern, r.name)) for r in html if r.kind in ("css", "xpath"))
         text = tuple(r for f in files for r in f.text)
         exact = {r.pattern: r for r in html if r.kind == "exact"}
-        return RuleSet(selectors, attr, attr_names, heading, heading_names, text, exact)
+        # Lowercased text, no IGNORECASE: as the joined shipped patterns.
+        attr_budgeted, heading_budgeted = (
+            tuple((r, _compile(r.pattern, r.key, True, 0)) for r in html if r.kind == kind and r.timeout is not None)
+            for kind in ("attr", "heading"))
+        return RuleSet(selectors, attr, attr_names, heading, heading_names, text, exact,
+                       attr_budgeted, heading_budgeted)

@@ -10,6 +10,7 @@ to scheduling, fetching and recording; learned counts persist in the store every
 
 from __future__ import annotations
 
+import logging
 import time
 import zlib
 from typing import Generic, TypeVar
@@ -32,6 +33,7 @@ _PRINT_ALL = 16
 _PRINT_SAMPLE = 8
 _SAVE_TEMPLATES_EVERY = 10.0  # seconds: counts a kill can lose; saving rewrites every site's
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")  # the crawl's page in flight, opaque here
 
 
@@ -126,10 +128,14 @@ class SiteLearning(Generic[T]):
         return out
 
     def save(self) -> None:
-        """Persist the learned counts in the store (when it keeps templates)."""
-        if self.learner is not None and hasattr(self.store, "save_templates"):
-            self.learner.save(self.store)  # type: ignore[arg-type]
+        """Persist the learned counts in the store (when it keeps templates). Templates only
+        save work: a save that fails is logged and tried again later, never fatal to a crawl."""
         self._last_save = time.monotonic()
+        if self.learner is not None and hasattr(self.store, "save_templates"):
+            try:
+                self.learner.save(self.store)  # type: ignore[arg-type]
+            except Exception:  # noqa: BLE001
+                log.exception("could not save the learned site templates")
 
     def save_if_due(self) -> None:
         if time.monotonic() - self._last_save >= _SAVE_TEMPLATES_EVERY:

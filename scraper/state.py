@@ -5,6 +5,11 @@ Rows are keyed by the normalised URL (duplicates in the list collapse into one) 
 an empty host and its reason, so it still ends as one recorded failure. The `job` table holds
 small facts about the job (its output, the offsets of the output files at the last sync).
 Only one thread writes; commits are explicit so the crawl can order them after the store's.
+
+A URL is marked in flight while it is being fetched or handled, durably before the work starts.
+A run that dies (killed, or crashed by an error nobody contained) leaves its marks; the next
+run counts a crash for each marked URL, and a URL in flight at two crashes ends as failed
+("crashed the crawler twice") instead of crashing every run after.
 """
 
 from __future__ import annotations
@@ -38,11 +43,21 @@ CREATE TABLE IF NOT EXISTS urls (
     etag TEXT,
     last_modified TEXT,
     fetched_at TEXT,
-    updated_at TEXT
+    updated_at TEXT,
+    in_flight INTEGER NOT NULL DEFAULT 0,
+    crashes INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS urls_status_host ON urls (status, host);
 CREATE TABLE IF NOT EXISTS job (key TEXT PRIMARY KEY, value TEXT);
 """
+# State files written before in-flight marks existed gain the columns on first open.
+_ADDED_COLUMNS = {"in_flight": "INTEGER NOT NULL DEFAULT 0",
+                  "crashes": "INTEGER NOT NULL DEFAULT 0"}
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS urls_in_flight ON urls (id) WHERE in_flight = 1;
+CREATE INDEX IF NOT EXISTS urls_crashed ON urls (id) WHERE crashes >= 2 AND status = 'pending';
+"""
+CRASHED_TWICE = "crashed the crawler twice"
 _BATCH = 1000
 _COMMIT_ROWS = 50_000
 
@@ -70,6 +85,26 @@ class Outcome(NamedTuple):
     fetched_at: str | None = None
 
 
+# Lock descriptors this process holds. An flock belongs to the open file description, which a
+# forked child shares: the lock is released only when every process has closed it, so cleaning
+# workers that outlive a killed crawl for a moment would keep the job "in use". A child closes
+# its copies as it is forked (closing, not unlocking: LOCK_UN would free the parent's lock too).
+_HELD_LOCKS: set[int] = set()
+
+
+def _close_inherited_locks() -> None:
+    for fd in _HELD_LOCKS:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_inherited_locks)
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -95,6 +130,11 @@ class CrawlState:
         # NORMAL is durable against a killed process (only an OS crash can lose the last commit).
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(urls)")}
+        for name, kind in _ADDED_COLUMNS.items():
+            if name not in columns:
+                self.db.execute(f"ALTER TABLE urls ADD COLUMN {name} {kind}")
+        self.db.executescript(_INDEXES)
 
     def __enter__(self) -> CrawlState:
         return self
@@ -112,6 +152,7 @@ class CrawlState:
         except OSError as exc:
             os.close(fd)
             raise InputError(f"state {self.path} is in use by another crawl") from exc
+        _HELD_LOCKS.add(fd)
         return fd
 
     def close(self) -> None:
@@ -119,6 +160,7 @@ class CrawlState:
         self.db.commit()
         self.db.close()
         if self._lock is not None:
+            _HELD_LOCKS.discard(self._lock)
             os.close(self._lock)  # after SQLite's own descriptors are closed, never before
             self._lock = None
 
@@ -216,7 +258,7 @@ class CrawlState:
     def record(self, url: str, outcome: Outcome) -> None:
         """Set a URL's outcome; committed with the next `commit`. Attempts add up across runs."""
         self.db.execute(
-            "UPDATE urls SET status = ?, reason = ?, attempts = attempts + ?, "
+            "UPDATE urls SET status = ?, reason = ?, attempts = attempts + ?, in_flight = 0, "
             "http_status = coalesce(?, http_status), final_url = coalesce(?, final_url), "
             "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified), "
             "fetched_at = coalesce(?, fetched_at), updated_at = ? WHERE url = ?",
@@ -230,11 +272,39 @@ class CrawlState:
         return cursor.rowcount > 0
 
     def retry_failed(self) -> int:
-        """Put failed URLs back to pending (skipped ones stay); return how many."""
+        """Put failed URLs back to pending (skipped ones stay), crash counts reset; return how many."""
         cursor = self.db.execute(
-            "UPDATE urls SET status = 'pending', updated_at = ? WHERE status = 'failed'",
+            "UPDATE urls SET status = 'pending', crashes = 0, updated_at = ? WHERE status = 'failed'",
             (_now(),))
         return cursor.rowcount
+
+    # --- in-flight marks ---------------------------------------------------------------------
+
+    def take_off(self, urls: Iterable[str]) -> None:
+        """Mark URLs in flight; the caller commits before the work on them starts."""
+        self.db.executemany("UPDATE urls SET in_flight = 1 WHERE url = ?", ((u,) for u in urls))
+
+    def land(self, url: str) -> None:
+        """Clear a URL's mark without an outcome (its page waits, cleaned, in memory)."""
+        self.db.execute("UPDATE urls SET in_flight = 0 WHERE url = ? AND in_flight = 1", (url,))
+
+    def land_all(self) -> None:
+        """Clear every mark: the run is stopping in good order, nothing crashed."""
+        self.db.execute("UPDATE urls SET in_flight = 0 WHERE in_flight = 1")
+
+    def count_crash(self) -> int:
+        """The last run died: count a crash for each URL it had in flight; return how many."""
+        cursor = self.db.execute(
+            "UPDATE urls SET crashes = crashes + (status = 'pending'), in_flight = 0 "
+            "WHERE in_flight = 1")
+        self.db.commit()
+        return cursor.rowcount
+
+    def crashed(self, limit: int) -> list[UrlRow]:
+        """Pending URLs that were in flight at two crashes: they are not tried again."""
+        return [UrlRow(*r) for r in self.db.execute(
+            "SELECT id, url, host, reason, attempts FROM urls "
+            "WHERE crashes >= 2 AND status = 'pending' ORDER BY id LIMIT ?", (limit,))]
 
 
 def default_state_path(output: str) -> str:

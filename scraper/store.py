@@ -114,7 +114,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     source TEXT PRIMARY KEY, url TEXT, canonical_url TEXT, title TEXT, author TEXT, date TEXT,
     sitename TEXT, description TEXT, language TEXT, text TEXT NOT NULL, word_count INTEGER,
-    content_hash TEXT, encoding TEXT, removed TEXT, reverted TEXT, cleaned_at TEXT
+    content_hash TEXT, encoding TEXT, removed TEXT, reverted TEXT, cleaned_at TEXT,
+    warnings TEXT
 );
 CREATE TABLE IF NOT EXISTS failures (
     source TEXT PRIMARY KEY, url TEXT, status TEXT, kind TEXT, reason TEXT NOT NULL, at TEXT
@@ -123,7 +124,10 @@ CREATE TABLE IF NOT EXISTS templates (
     site TEXT PRIMARY KEY, rules TEXT NOT NULL, pages INTEGER, counts TEXT NOT NULL, updated_at TEXT
 );
 """
-_ARTICLE_COLUMNS = [f for f in FIELDS if f != "removed" and f != "reverted"] + ["removed", "reverted", "cleaned_at"]
+_JSON_COLUMNS = ("removed", "reverted", "warnings")
+_ARTICLE_COLUMNS = [f for f in FIELDS if f not in _JSON_COLUMNS] + [*_JSON_COLUMNS, "cleaned_at"]
+# Columns added after the first release: a database made before them gains them on open.
+_ADDED_COLUMNS = {"warnings": "TEXT"}
 
 
 class SqliteStore:
@@ -136,6 +140,10 @@ class SqliteStore:
             self.db = sqlite3.connect(path)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(_SCHEMA)
+            present = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
+            for column, kind in _ADDED_COLUMNS.items():
+                if column not in present:
+                    self.db.execute(f"ALTER TABLE articles ADD COLUMN {column} {kind}")
         except sqlite3.Error as exc:
             self._lock.release()
             raise OutputError(f"cannot open output {path}: {reason_of(exc)}") from exc
@@ -153,8 +161,8 @@ class SqliteStore:
 
     def add(self, article: Article) -> None:
         data = article.to_dict()
-        row = [data[c] for c in _ARTICLE_COLUMNS[:-3]]
-        row += [json.dumps(data["removed"], ensure_ascii=False), json.dumps(data["reverted"]), _now()]
+        row = [data[c] for c in _ARTICLE_COLUMNS[:-4]]
+        row += [json.dumps(data[c], ensure_ascii=False) for c in _JSON_COLUMNS] + [_now()]
         marks = ",".join("?" * len(_ARTICLE_COLUMNS))
         self.db.execute(f"INSERT OR REPLACE INTO articles ({','.join(_ARTICLE_COLUMNS)}) VALUES ({marks})", row)
         self.db.execute("DELETE FROM failures WHERE source = ?", (article.source,))

@@ -6,18 +6,28 @@ hop waits at least the host's delay, so the per-host spacing holds for them too.
 daemons: a crawl that is interrupted does not wait for a long Retry-After to pass. Cleaning
 processes run `clean_page`, which also fingerprints the page for site-template learning in the
 parent; they ignore Ctrl-C (the crawl handles it) and exit if the crawl is killed.
+
+Cleaning processes are forked from the crawl (quick to start, and a script that calls `crawl`
+needs no `if __name__ == "__main__"` guard, which a fork server or spawn would demand: they run
+the main script again in each worker). They do not keep the state database's lock: see
+`scraper.state`, whose lock a forked child closes at once.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import json
+import multiprocessing
 import os
 import queue
 import re
 import signal
+import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import wait
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,7 +35,7 @@ from urllib.parse import urlsplit
 from .article import Article, Failure
 from .blocks import PagePrint, TemplateOptions, fingerprint_page
 from .clean import CleanOptions, clean_html, rulebook
-from .errors import CONTAINED, ScraperError
+from .errors import ScraperError
 from .fetch import Fetched, Fetcher, FetchOptions
 from .robots import RobotsCache
 from .schedule import Task
@@ -70,39 +80,78 @@ def save_page(folder: str, page: Fetched) -> str:
     return name
 
 
+def index_saved(folder: str, name: str, page: Fetched) -> None:
+    """One line per saved page in `<folder>/index.jsonl`: which URL each file holds."""
+    line = {"file": name, "url": page.url, "final_url": page.final_url,
+            "http_charset": page.http_charset, "fetched_at": page.fetched_at}
+    with open(Path(folder) / "index.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(line) + "\n")
+
+
 def clean_page(body: bytes, url: str, http_charset: str | None, source: str, options: CleanOptions,
                templates: TemplateOptions | None = None) -> tuple[Article | Failure, PagePrint | None]:
     """Clean one fetched page (in a worker process) and, given `templates`, fingerprint it
-    (None when that fails or the site is unknown); never raises a `ScraperError`."""
+    (None when that fails or the site is unknown); never raises. A bug met on this page comes
+    back as its `Failure` (an exception object may not even survive the trip to the parent)."""
     page = None
     if templates is not None:
         try:
             page = fingerprint_page(body, url, templates, http_charset=http_charset)
-        except CONTAINED:
-            pass  # cleaning says why, if it fails too; a page without a print only teaches nothing
+        except Exception:  # noqa: BLE001  (cleaning says why, if it fails too; a page
+            pass           # without a print only teaches nothing)
     try:
         return clean_html(body, url, options=options, http_charset=http_charset, source=source), page
-    except CONTAINED as exc:
+    except Exception as exc:  # noqa: BLE001  (CONTAINED, or a bug: this page's failure)
         return Failure.of(source, exc, url=url), page
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this process when the process that started it dies."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # the watchdog below still ends the worker, a moment later
 
 
 def _init_cleaner(rule_files: tuple[str, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    parent = os.getppid()
+    # A crawl killed with SIGKILL cannot tell its workers; they would wait forever. The kernel
+    # ends them with it (Linux); elsewhere, or if that failed, the watchdog sees the crawl's
+    # sentinel pipe close or this process change parent.
+    _die_with_parent()
+    crawl = multiprocessing.parent_process()
+    parent = crawl.pid if crawl is not None else os.getppid()  # already gone? then exit now
+    sentinel = crawl.sentinel if crawl is not None else None
 
     def exit_with_parent() -> None:
-        # A parent killed with SIGKILL cannot tell its workers; they would wait forever.
         while os.getppid() == parent:
-            time.sleep(1.0)
+            if sentinel is None:
+                time.sleep(1.0)
+            elif wait([sentinel], timeout=1.0):
+                break
         os._exit(0)
 
     threading.Thread(target=exit_with_parent, daemon=True).start()
     rulebook(rule_files)
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """Fork where there is fork (also on Pythons whose default is another start method)."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
 def start_cleaners(jobs: int, rule_files: tuple[str, ...]) -> ProcessPoolExecutor:
     """A pool of `jobs` cleaning processes, started now (before any fetch thread exists)."""
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_cleaner, initargs=(rule_files,))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_init_cleaner,
+                               initargs=(rule_files,))
     pool.submit(int)  # with fork, the first submit starts every worker
     return pool
 
@@ -148,13 +197,17 @@ class FetchPool:
         self._local.started = time.monotonic()
 
     def _work(self) -> None:
+        # Every task taken is answered, whatever happens: the crawl waits for each one.
         while (item := self._tasks.get()) is not None:
             task, spacing = item
-            self._local.tries, self._local.spacing = 1, spacing
-            self._local.started = time.monotonic()
-            result = self._run(task)
-            if not self._stop.is_set():
-                self._events.put(("fetched", result))
+            result = FetchResult(task, error=RuntimeError("fetch thread failed"))
+            try:
+                self._local.tries, self._local.spacing = 1, spacing
+                self._local.started = time.monotonic()
+                result = self._run(task)
+            finally:
+                if not self._stop.is_set():
+                    self._events.put(("fetched", result))
 
     def _run(self, task: Task) -> FetchResult:
         local = self._local

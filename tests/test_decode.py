@@ -1,10 +1,15 @@
-"""Decoding order: BOM, HTTP charset, <meta>, then detection; never silent mojibake."""
+"""Decoding order: BOM, HTTP charset, <meta>, then detection; labels and names as the WHATWG
+Encoding Standard has them; never silent mojibake."""
 
 from __future__ import annotations
 
+import codecs
+
 import pytest
 
-from scraper.decode import decode_bytes
+from scraper import clean_html
+
+from scraper.decode import decode_bytes, lookup
 from scraper.errors import DecodeError, InputError
 
 FRENCH = "<html><head><title>t</title></head><body><p>" + "Les élus ont voté la reconstruction du mur, déjà prévue à Noël. " * 5 + "</p></body></html>"
@@ -17,14 +22,14 @@ def test_bom_wins_over_a_wrong_meta():
 
 def test_http_charset_then_meta():
     data = FRENCH.encode("cp1252")
-    assert decode_bytes(data, http_charset="windows-1252")[1] == "cp1252"
+    assert decode_bytes(data, http_charset="windows-1252")[1] == "windows-1252"
     with_meta = FRENCH.replace("<head>", '<head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252">')
     assert decode_bytes(with_meta.encode("cp1252"))[0] == with_meta
 
 
 def test_iso_8859_1_label_means_windows_1252():
     text, encoding = decode_bytes("“quoted” — dash".encode("cp1252"), http_charset="ISO-8859-1")
-    assert text == "“quoted” — dash" and encoding == "cp1252"
+    assert text == "“quoted” — dash" and encoding == "windows-1252"
 
 
 def test_wrong_declaration_falls_back_to_detection():
@@ -35,7 +40,7 @@ def test_wrong_declaration_falls_back_to_detection():
 
 def test_undeclared_legacy_bytes_are_detected():
     text, encoding = decode_bytes(FRENCH.encode("cp1252"))
-    assert "déjà prévue à Noël" in text and encoding == "cp1252"
+    assert "déjà prévue à Noël" in text and encoding == "windows-1252"
 
 
 def test_undeclared_cyrillic_is_detected():
@@ -53,3 +58,62 @@ def test_empty_and_binary_are_input_errors():
 def test_bad_bom_is_a_decode_error():
     with pytest.raises(DecodeError):
         decode_bytes(b"\xef\xbb\xbf\xff\xfe\xfa" + b"x" * 20)
+
+
+@pytest.mark.parametrize("label, name", [
+    ("iso-8859-9", "windows-1254"), ("ISO-8859-1", "windows-1252"), ("latin1", "windows-1252"),
+    ("ascii", "windows-1252"), ("us-ascii", "windows-1252"), ("iso-8859-11", "windows-874"),
+    ("x-sjis", "shift_jis"), ("gb2312", "gbk"), ("  'UTF8' ", "utf-8"),
+])
+def test_labels_map_as_the_encoding_standard_says(label, name):
+    assert decode_bytes(b"<p>plain ascii text</p>", http_charset=label)[1] == name
+
+
+def test_iso_8859_9_bytes_of_quotes_dashes_and_euros_are_those_characters():
+    data = b"<p>Bu \x92ak\xfdll\xfd\x92 bir \x97 \x80 5 fiyat</p>"
+    text, encoding = decode_bytes(data, http_charset="iso-8859-9")
+    assert text == "<p>Bu ’akıllı’ bir — € 5 fiyat</p>" and encoding == "windows-1254"
+    assert not any(0x80 <= ord(c) <= 0x9F for c in text)
+
+
+def test_meta_label_is_mapped_too():
+    page = FRENCH.replace("<head>", '<head><meta charset="iso-8859-9">').replace("Noël", "Noël — 5 €")
+    assert decode_bytes(page.encode("cp1254")) == (page, "windows-1254")
+
+
+def test_unknown_and_replacement_labels_fall_through_to_detection():
+    data = FRENCH.encode("cp1252")
+    for label in ("no-such-charset", "iso-2022-kr", "utf-16"):
+        assert decode_bytes(data, http_charset=label) == (FRENCH, "windows-1252")
+
+
+@pytest.mark.parametrize("text, codec", [
+    ("Городской совет проголосовал за восстановление старой стены гавани. ", "cp1251"),
+    ("Городской совет проголосовал за восстановление старой стены гавани. ", "koi8-r"),
+    ("Το δημοτικό συμβούλιο ψήφισε την ανακατασκευή του παλιού τείχους του λιμανιού. ", "cp1253"),
+    ("東京都は新しい港の計画を発表しました。市民の皆さんの意見を聞きます。", "shift_jis"),
+])
+def test_invalid_utf8_without_a_charset_is_named_as_a_browser_names_it(text, codec):
+    page = "<html><body><p>" + text * 6 + "</p></body></html>"
+    decoded, encoding = decode_bytes(page.encode(codec))
+    assert decoded == page
+    assert encoding == lookup(encoding).name  # a WHATWG name, never a Python codec's like iso8859_13
+    assert encoding == lookup(codec).name
+
+
+def test_utf8_and_bom_names_are_whatwg_names():
+    assert decode_bytes("<p>héllo</p>".encode())[1] == "utf-8"
+    assert decode_bytes(codecs.BOM_UTF16_LE + "<p>héllo</p>".encode("utf-16-le"))[1] == "utf-16le"
+    assert decode_bytes(codecs.BOM_UTF16_BE + "<p>héllo</p>".encode("utf-16-be"))[1] == "utf-16be"
+
+
+def test_http_charset_wins_over_meta_and_bom_over_both():
+    page = FRENCH.replace("<head>", '<head><meta charset="windows-1250">')
+    assert decode_bytes(page.encode("cp1252"), http_charset="latin1")[1] == "windows-1252"
+    assert decode_bytes(codecs.BOM_UTF8 + page.encode(), http_charset="latin1")[1] == "utf-8"
+
+
+def test_records_carry_the_whatwg_name():
+    page = FRENCH.replace("<p>", "<article><p>").replace("</p>", "</p></article>")
+    article = clean_html(page.encode("cp1254"), http_charset="iso-8859-9")
+    assert article.encoding == "windows-1254" and "déjà prévue" in article.text

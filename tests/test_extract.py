@@ -58,3 +58,18 @@ def test_a_fragment_does_not_beat_a_full_dump(monkeypatch):
 def test_a_dump_is_better_than_nothing(monkeypatch):
     runs(monkeypatch, "", DUMP)
     assert extract_text(PAGE, None, ExtractOptions()) == DUMP
+
+
+def test_a_fast_result_far_below_the_unpruned_page_lets_the_full_run_decide(monkeypatch):
+    # Within coverage of the pruned page's paragraphs, but pruning took paragraphs away: the
+    # page had five times this text before it.
+    calls = runs(monkeypatch, STRUCTURED, STRUCTURED + "\nMore article text.")
+    found = extract.extract_body(PAGE, None, ExtractOptions(), page_chars=5 * PARAGRAPH_TEXT)
+    assert calls == [True, False]
+    assert found is not None and found.full and found.text.endswith("More article text.")
+
+
+def test_a_fast_result_near_the_unpruned_page_needs_no_full_run(monkeypatch):
+    calls = runs(monkeypatch, STRUCTURED, "unused")
+    found = extract.extract_body(PAGE, None, ExtractOptions(), page_chars=PARAGRAPH_TEXT)
+    assert calls == [True] and found is not None and not found.full

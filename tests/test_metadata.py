@@ -36,7 +36,7 @@ def test_json_ld_graph_with_author_list_and_publisher():
     meta = meta_of(page)
     assert meta.title == "Harbour wall to be rebuilt"
     assert meta.author == "Jane Doe; John Smith"
-    assert meta.date == "2024-03-05T09:30:00+00:00"
+    assert meta.date == "2024-03-05"
     assert meta.sitename == "Example Media Ltd"
     assert meta.description == "The wall will be rebuilt before winter."
     assert meta.language == "en"
@@ -108,13 +108,15 @@ def test_date_from_time_element_skips_update_times():
     <p>Updated <time datetime="2024-06-02T08:00:00+02:00">2 June</time></p>
     <p>Posted <time datetime="2024-06-01T07:15:00+02:00">1 June</time></p>""" + FILLER + """
     </article></body></html>"""
-    assert meta_of(page).date == "2024-06-01T07:15:00+02:00"
+    assert meta_of(page).date == "2024-06-01"
 
 
 @pytest.mark.parametrize("value, expected", [
     ("2024-03-05", "2024-03-05"),
-    ("2024-03-05T09:30:00.123Z", "2024-03-05T09:30:00+00:00"),
-    ("2024-03-05 09:30 +0100", "2024-03-05T09:30:00+01:00"),
+    ("2024-03-05T09:30:00.123Z", "2024-03-05"),
+    ("2024-03-05 09:30 +0100", "2024-03-05"),
+    ("2024-03-05T23:30:00-05:00", "2024-03-05"),  # the page's own day, not UTC's
+    ("2024-03-05T09:30:00", "2024-03-05"),
     ("March 5th, 2024", "2024-03-05"),
     ("5 Mar 2024", "2024-03-05"),
     ("05.03.2024", "2024-03-05"),
@@ -174,3 +176,19 @@ def test_page_url_and_language_helpers():
 def test_headline_line_breaks_separate_words_and_comments_are_not_text():
     page = "<html><body><h1>Weekend<br>coding <!-- draft -->agent</h1>" + FILLER + "</body></html>"
     assert meta_of(page).title == "Weekend coding agent"
+
+
+def test_every_date_form_loads_as_one_iso_form():
+    """One form, `YYYY-MM-DD`, whatever the page wrote: pandas needs no format argument."""
+    found = {iso_date(v) for v in ("2024-03-05T09:30:00.123Z", "2024-03-05T09:30", "March 5th, 2024",
+                                   "Tue, 05 Mar 2024 09:30:00 GMT", "2024-03-05")}
+    assert found == {"2024-03-05"}
+
+
+def test_json_ld_entities_are_unescaped():
+    page = """<html><head><script type="application/ld+json">{"@type": "NewsArticle",
+    "headline": "Ransomware gang&#039;s new trick", "author": {"@type": "Person",
+    "name": "Lindsey O&#039;Donnell"}}</script></head><body>""" + FILLER + "</body></html>"
+    meta = meta_of(page)
+    assert meta.author == "Lindsey O'Donnell"
+    assert meta.title == "Ransomware gang's new trick"

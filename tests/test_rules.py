@@ -40,11 +40,11 @@ def test_missing_rule_file():
 def test_site_rules_apply_to_subdomains_only_of_their_domain():
     book = RuleBook.default()
     names = lambda url: {name for name, _ in ((r.name, s) for r, s in book.for_url(url).selectors)}
-    assert "theweek-newsletter-slice" in names("https://theweek.com/politics/x")
-    assert "theweek-newsletter-slice" in names("https://www.theweek.co.uk/news/x")
-    assert "theweek-newsletter-slice" in names("https://uk.theweek.com/x")
-    assert "theweek-newsletter-slice" not in names("https://nottheweek.com/x")
-    assert "theweek-newsletter-slice" not in names(None)
+    assert "theweek-related-slices" in names("https://theweek.com/politics/x")
+    assert "theweek-related-slices" in names("https://www.theweek.co.uk/news/x")
+    assert "theweek-related-slices" in names("https://uk.theweek.com/x")
+    assert "theweek-related-slices" not in names("https://nottheweek.com/x")
+    assert "theweek-related-slices" not in names(None)
 
 
 def test_text_markers_select_site_rules_for_text_without_url():
@@ -79,3 +79,21 @@ def test_class_strings_match_token_by_token_as_they_would_whole(classes):
     rules = RuleBook.default().for_url(None)
     whole = rules.attr.search(BEM_MODIFIER.sub("", classes).lower())
     assert rules.attr_rule(classes) == (rules.attr_names[int(whole.lastgroup[1:])] if whole else None)
+
+
+@pytest.mark.parametrize("markup", [
+    '<h3 id="more-about-our-plans">More about our plans for the quay</h3><p>The quay comes next.</p>',
+    '<p id="we-hope-to-learn-more-about-the-tides">We hope to learn more about the tides this year.</p>',
+])
+def test_ids_generated_from_text_are_not_read_as_promo_names(markup):
+    # Headings' ids, and ids spelling out a block's first words, were made by a CMS from the
+    # text: "more-about" in them says nothing about what the block is.
+    article = scraper.clean_html(article_page(extra_body=markup), url="https://news.example.com/a")
+    assert "more about" in article.text.lower()
+
+
+def test_a_box_named_by_its_id_still_goes():
+    box = '<div id="more-about-harbours"><a href="/x">Harbour history</a> <a href="/y">Tides</a></div>'
+    article = scraper.clean_html(article_page(extra_body=box), url="https://news.example.com/a")
+    assert "Harbour history" not in article.text
+    assert [r.rule for r in article.removed if r.stage == "html"] == ["related-box"]

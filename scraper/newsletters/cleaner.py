@@ -1,0 +1,144 @@
+"""Clean one e-mail message into an article (or, for a digest, one article per story).
+
+The steps mirror `scraper.clean`: parse, prune by rules (the shipped web rules plus the e-mail
+template rules in `rulesets/email/`), take the text, filter lines by rules. The metadata comes
+from the headers instead of the page, and the text from every block the rules left (see
+`markup`), not from trafilatura, which looks for an article among page chrome an e-mail lacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from importlib import resources
+
+from ..article import Article, Removal
+from ..clean import CleanOptions, parse_html, rulebook
+from ..errors import ExtractionError
+from ..filters import filter_lines
+from ..prune import prune
+from ..rules import RuleSet
+from .digest import split_stories
+from .forward import unforward_html, unforward_text
+from .markup import (VIEW_ONLINE, Block, html_blocks, prepare, strip_tracking, strip_tracking_in_text, text_blocks,
+                     title_link)
+from .message import Headers, attached_message, body, parse_message, read_headers
+
+# A forwarding e-mail with less than this of its own is only a wrapper round the attachment.
+_WRAPPER_WORDS = 60
+# A short issue's footer (copyright, address, reasons, links) is often 40-50 % of its text, the
+# web pages' limit for one block (forwarded-gmail.eml: 42 %); e-mail blocks are found by
+# platform class names, and the prose test still guards the writing itself.
+_EMAIL_ELEMENT_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class MailOptions:
+    """How e-mails are cleaned: one record per message, or (`split_digest`) one per story of
+    a briefing that has several; a story needs `min_story_words` of text of its own."""
+
+    split_digest: bool = False
+    min_story_words: int = 15
+
+
+def email_rule_files() -> tuple[str, ...]:
+    """The shipped e-mail template rule files, applied after the web rules."""
+    folder = resources.files("scraper") / "rulesets" / "email"
+    return tuple(str(entry) for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+                 if entry.name.endswith(".toml"))
+
+
+def _merge(outer: Headers, inner: Headers | None) -> Headers:
+    """A forwarded newsletter is described by its own headers; the envelope keeps id and lists."""
+    if inner is None:
+        return outer
+    return replace(outer, title=inner.title or outer.title, sitename=inner.sitename or outer.sitename,
+                   author=inner.author if inner.sitename else outer.author, date=inner.date or outer.date)
+
+
+def _rules(options: CleanOptions, url: str | None, text: str) -> RuleSet:
+    book = rulebook((*email_rule_files(), *options.rule_files), options.learned)
+    return book.for_url(url) if url else book.for_text(text)
+
+
+def _text_url(blocks: list[Block]) -> str | None:
+    """In a plain-text body: the URL on a "View this email in your browser" line."""
+    for block in blocks[:12] + blocks[-12:]:
+        words = block.text
+        for _, href in block.links:
+            words = words.replace(href, " ")
+        if block.links and VIEW_ONLINE.match(words.strip(" :()<>[]-—.")):
+            return block.links[0][1]
+    return None
+
+
+def _kept(blocks: list[Block], lines: tuple[str, ...]) -> list[str | None]:
+    """Map the filters' kept lines back onto the blocks (a kept line may have lost a sentence
+    of small print off its end)."""
+    kept: list[str | None] = []
+    j = 0
+    for block in blocks:
+        if j < len(lines) and (lines[j] == block.text or (lines[j] and block.text.startswith(lines[j]))):
+            kept.append(lines[j])
+            j += 1
+        else:
+            kept.append(None)
+    return kept
+
+
+def clean_message(data: bytes, options: CleanOptions | None = None, mail: MailOptions | None = None,
+                  source: str | None = None) -> list[Article]:
+    """Clean one message (bytes as stored) into its article, or its stories' articles; raise a
+    `ScraperError` subclass with the reason when there is nothing to keep."""
+    options = options or CleanOptions()
+    mail = mail or MailOptions()
+    message = parse_message(data)
+    headers = read_headers(message)
+    part = body(message)
+    inner = attached_message(message)
+    if inner is not None and len(part.text.split()) < _WRAPPER_WORDS:
+        headers = _merge(headers, read_headers(inner))
+        part = body(inner)
+    removed: list[Removal] = []
+    reverted: list[str] = []
+    if part.kind == "html":
+        root = parse_html(part.text)
+        forwarded, removed = unforward_html(root)
+        url, pixels = prepare(root)
+        url = url or title_link(root, (forwarded or headers).title)
+        removed += pixels
+        rules = _rules(options, url, "")
+        if options.prune:
+            safety = replace(options.safety, max_element_share=max(options.safety.max_element_share, _EMAIL_ELEMENT_SHARE))
+            result = prune(root, rules, safety)
+            removed += result.removed
+            reverted += result.reverted
+        blocks = html_blocks(root)
+    else:
+        forwarded, text, removed = unforward_text(part.text)
+        blocks = text_blocks(strip_tracking_in_text(text))
+        url = _text_url(blocks)
+        rules = _rules(options, url, text)
+    headers = _merge(headers, forwarded)
+    lines: tuple[str, ...] = tuple(b.text for b in blocks)
+    if options.filters:
+        filtered = filter_lines(list(lines), rules, brand=headers.sitename, title=headers.title)
+        lines, removed, reverted = filtered.lines, removed + list(filtered.removed), reverted + list(filtered.reverted)
+    kept = _kept(blocks, lines)
+    # Icon links and badges hold no text; say what they were in the audit trail.
+    removed = [r if r.text else Removal(r.rule, "(image)", r.stage) for r in removed]
+    base = Article(
+        text="\n\n".join(t for t in kept if t), url=url, title=headers.title, author=headers.author,
+        date=headers.date, sitename=headers.sitename, source=source, encoding=part.encoding,
+        removed=tuple(removed), reverted=tuple(reverted), id=headers.id, list_id=headers.list_id,
+        list_unsubscribe=headers.list_unsubscribe,
+    )
+    if mail.split_digest:
+        stories = split_stories(blocks, kept, mail.min_story_words)
+        if len(stories) >= 2:
+            return [replace(base, text="\n\n".join(s.paragraphs), title=s.title, url=s.url and strip_tracking(s.url),
+                            source=f"{source}#{n}" if source else None,
+                            id=f"{headers.id}#{n}" if headers.id else None)
+                    for n, s in enumerate(stories, start=1)]
+    if base.word_count < options.min_words:
+        raise ExtractionError("no article text found" if base.text else "nothing left after removing template")
+    return [base]
