@@ -79,12 +79,14 @@ def _set_budget(memory: int | None) -> int:
     return base
 
 
-def _near_budget(memory: int | None, base: int) -> bool:
+def _near_budget(memory: int | None, base: int, start_peak: int | None) -> bool:
     """Whether this worker came near its memory budget: a failed allocation inside lxml shows
     up as a parse error ("unknown error"), not a MemoryError, so the peak size tells instead.
-    Allocations grow by doubling, so a peak of half the budget means the next one was refused."""
+    Allocations grow by doubling, so a peak of half the budget means the next one was refused.
+    (A forked worker inherits its parent's peak: only a peak it raised itself counts.)"""
     peak = _vm_kib("VmPeak")
-    return memory is not None and peak is not None and peak * 1024 - base >= memory // 2
+    return (memory is not None and peak is not None and peak != start_peak
+            and peak * 1024 - base >= memory // 2)
 
 
 def _block_sigint(block: bool, was_blocked: bool = False) -> bool:
@@ -102,7 +104,7 @@ def _serve(conn: Connection, memory: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _block_sigint(False)
     _die_with_parent()
-    base = _set_budget(memory)
+    base, start_peak = _set_budget(memory), _vm_kib("VmPeak")
     while True:
         try:
             task = conn.recv()
@@ -116,7 +118,7 @@ def _serve(conn: Connection, memory: int | None) -> None:
         except MemoryError:
             reply = ("failed", MEMORY_EXCEEDED)
         except Exception as exc:  # noqa: BLE001 - one page's bug is that page's failure, not the batch's
-            reply = ("failed", MEMORY_EXCEEDED if _near_budget(memory, base)
+            reply = ("failed", MEMORY_EXCEEDED if _near_budget(memory, base, start_peak)
                      else f"internal error: {type(exc).__name__}: {exc}"[:500])
         try:
             conn.send(reply)
