@@ -30,6 +30,7 @@ from .evaluate import EvalOptions, default_systems, evaluate, render_markdown
 from .pipeline import BatchOptions, Input, clean_input, find_inputs, run_batch, stdin_input
 from .newsletters import MailOptions
 from .templates import TemplateLearner, learn_rule_file
+from .outfiles import reason_of
 from .store import Store, open_store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -175,8 +176,8 @@ _CLEAN_EXAMPLES = _examples(
               help="Seconds one page may take; a slower one is a recorded failure and its worker is "
                    "replaced. 0: no limit.")
 @click.option("--max-memory", default="2GB", show_default=True,
-              help="Memory (address space) each worker may use; a page that needs more is a recorded "
-                   "failure. 0: no limit.")
+              help="Memory (address space) one page may take in its worker; a page that needs more is a "
+                   "recorded failure. 0: no limit.")
 @click.option("--no-learn", is_flag=True,
               help="Do not learn site templates (blocks that recur on most pages of a site) from this "
                    "batch and from earlier runs into the same output.")
@@ -213,6 +214,7 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
         _fail_usage(exc.reason)
     counts: Counter[str] = Counter()
     interrupted = False
+    write_error: OSError | None = None
     try:
         learner = TemplateLearner(options.templates) if options.learn_templates else None
         if learner is not None:
@@ -228,12 +230,18 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
             learner.save(store)
     except KeyboardInterrupt:
         interrupted = True
+    except OSError as exc:  # the disk filled up or the output went away mid-run
+        write_error = exc
     finally:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the output short
         try:
             store.close()
+        except OSError as exc:
+            write_error = write_error or exc
         finally:
             signal.signal(signal.SIGINT, previous)
+    if write_error is not None:
+        _fail_usage(f"cannot write output {output}: {reason_of(write_error)}")
     if interrupted:
         click.echo(f"interrupted: what was done so far is saved in {output}", err=True)
         summarise(counts)
@@ -450,7 +458,8 @@ def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host
                              max_bytes=_size(max_bytes), allow_private=allow_private)
     except click.BadParameter as exc:
         _fail_usage(f"--max-bytes: {exc.message}")
-    options = CrawlOptions(fetch=fetch, clean=_clean_options(rules), delay=delay, per_host=per_host,
+    clean_options = replace(_clean_options(rules), max_bytes=fetch.max_bytes)  # one size limit, as for `clean`
+    options = CrawlOptions(fetch=fetch, clean=clean_options, delay=delay, per_host=per_host,
                            concurrency=concurrency, ignore_robots=ignore_robots,
                            retry_failed=retry_failed, save_html=save_html, jobs=jobs,
                            learn_templates=not no_learn)

@@ -122,9 +122,10 @@ class FolderStore:
         try:
             self._failures.close()
             self._index.close()
-            compact(self.path / "failures.jsonl", self._outcomes.not_failure)
-            stems = self._stems
-            compact(self.index_path, lambda source: source not in stems)
+            if self._outcomes.article:  # a run that wrote nothing leaves the files as they are
+                compact(self.path / "failures.jsonl", self._outcomes.cleaned_now)
+                stems = self._stems
+                compact(self.index_path, lambda source: source not in stems)
         finally:
             self._lock.release()
 

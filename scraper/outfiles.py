@@ -28,10 +28,12 @@ def reason_of(exc: BaseException) -> str:
 
 
 def utc_now() -> str:
+    """The time records are stamped with, ISO 8601 in UTC."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def json_line(data: dict) -> str:
+    """One record as a JSON line (UTF-8 text kept readable)."""
     return json.dumps(data, ensure_ascii=False) + "\n"
 
 
@@ -42,10 +44,10 @@ class Outcomes:
     def __init__(self) -> None:
         self.article: dict[str, bool] = {}
 
-    def not_article(self, source: str) -> bool:
+    def failed_now(self, source: str) -> bool:
         return self.article.get(source) is False
 
-    def not_failure(self, source: str) -> bool:
+    def cleaned_now(self, source: str) -> bool:
         return self.article.get(source) is True
 
 
@@ -81,6 +83,8 @@ class OutputLock:
 
 def cut_torn_tail(path: Path) -> None:
     """Cut a last line that a killed run left without its newline, so the next line is whole."""
+    if not path.is_file():
+        return
     try:
         with path.open("r+b") as fh:
             size = fh.seek(0, os.SEEK_END)
@@ -117,8 +121,8 @@ def compact(path: Path, drop: Callable[[str], bool]) -> int:
     """Keep the last line of each source and drop sources for which `drop` is true; lines
     without a source are kept. Rewrites the file only when something goes; returns how many
     lines went."""
-    if not path.exists():
-        return 0
+    if not path.is_file():
+        return 0  # missing, or a device or pipe: nothing to keep whole
     last: dict[str, int] = {}
     sourced = 0
     with path.open("rb") as fh:

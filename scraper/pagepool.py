@@ -14,9 +14,11 @@ import multiprocessing
 import os
 import signal
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, Generic, TypeVar
 
 try:
@@ -33,7 +35,8 @@ CRASHED = "worker process crashed on this input"
 
 @dataclass(frozen=True)
 class PageLimits:
-    """Per-page limits of a worker: seconds per page and bytes of address space (None: no limit)."""
+    """Per-page limits of a worker: seconds per page, and bytes of address space a page may add
+    to the worker's size at its start (None: no limit)."""
 
     timeout: float | None = 30.0
     memory: int | None = 2 << 30
@@ -53,29 +56,55 @@ def _die_with_parent() -> None:
         pass
 
 
-def _near_budget(memory: int | None) -> bool:
-    """Whether this worker came near its memory budget: a failed allocation inside lxml shows
-    up as a parse error ("unknown error"), not a MemoryError, so the peak size tells instead.
-    Allocations grow by doubling, so a peak of half the budget means the next one was refused."""
-    if memory is None:
-        return False
+def _vm_kib(field: str) -> int | None:
+    """A size from /proc/self/status (Linux) in KiB: VmSize now, VmPeak the most so far."""
     try:
         with open("/proc/self/status", encoding="ascii") as fh:
             for line in fh:
-                if line.startswith("VmPeak:"):
-                    return int(line.split()[1]) * 1024 >= memory // 2
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
     except (OSError, ValueError):
         pass
-    return False
+    return None
+
+
+def _set_budget(memory: int | None) -> int:
+    """Cap this worker's address space at what it holds now plus `memory` (a forked worker
+    starts with its parent's size, which is not the page's to pay for); return the base."""
+    base = (_vm_kib("VmSize") or 0) * 1024
+    if memory is not None and resource is not None:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = base + memory if hard == resource.RLIM_INFINITY else min(base + memory, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    return base
+
+
+def _near_budget(memory: int | None, base: int, start_peak: int | None) -> bool:
+    """Whether this worker came near its memory budget: a failed allocation inside lxml shows
+    up as a parse error ("unknown error"), not a MemoryError, so the peak size tells instead.
+    Allocations grow by doubling, so a peak of half the budget means the next one was refused.
+    (A forked worker inherits its parent's peak: only a peak it raised itself counts.)"""
+    peak = _vm_kib("VmPeak")
+    return (memory is not None and peak is not None and peak != start_peak
+            and peak * 1024 - base >= memory // 2)
+
+
+def _block_sigint(block: bool, was_blocked: bool = False) -> bool:
+    """Block SIGINT in this thread (or unblock it unless it `was_blocked`); return whether it was."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return False
+    if block:
+        return signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    if not was_blocked:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    return was_blocked
 
 
 def _serve(conn: Connection, memory: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _block_sigint(False)
     _die_with_parent()
-    if memory is not None and resource is not None:
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    base, start_peak = _set_budget(memory), _vm_kib("VmPeak")
     while True:
         try:
             task = conn.recv()
@@ -89,7 +118,7 @@ def _serve(conn: Connection, memory: int | None) -> None:
         except MemoryError:
             reply = ("failed", MEMORY_EXCEEDED)
         except Exception as exc:  # noqa: BLE001 - one page's bug is that page's failure, not the batch's
-            reply = ("failed", MEMORY_EXCEEDED if _near_budget(memory)
+            reply = ("failed", MEMORY_EXCEEDED if _near_budget(memory, base, start_peak)
                      else f"internal error: {type(exc).__name__}: {exc}"[:500])
         try:
             conn.send(reply)
@@ -97,14 +126,28 @@ def _serve(conn: Connection, memory: int | None) -> None:
             conn.send(("failed", MEMORY_EXCEEDED))
 
 
+# Tasks sent ahead to a busy worker hide the round trip to the parent on a loaded machine.
+_DEPTH = 4
+# ...but only while they all fit the pipe's buffer (64 KiB on Linux) with room to spare: past
+# it the parent would block sending while the worker may be blocked sending it a result.
+_QUEUED_BYTES = 48 * 1024
+_END = object()
+
+
 class _Worker(Generic[T]):
     def __init__(self, memory: int | None) -> None:
         self.conn, child = multiprocessing.Pipe()
         self.process = multiprocessing.Process(target=_serve, args=(child, memory), daemon=True)
-        self.process.start()
+        # The worker starts with Ctrl-C blocked, until it ignores it: a Ctrl-C in between would
+        # print a traceback from the worker and take its first page down.
+        blocked = _block_sigint(True)
+        try:
+            self.process.start()
+        finally:
+            _block_sigint(False, blocked)
         child.close()
-        self.task: T | None = None
-        self.deadline = float("inf")
+        self.tasks: deque[tuple[T, bytes]] = deque()  # sent, with their pickles, oldest first
+        self.deadline = float("inf")  # of the task it works on: tasks[0]
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -125,60 +168,74 @@ class PagePool(Generic[T, R]):
         """Yield `(task, work(*args(task)))` as pages finish; a page that times out, crashes its
         worker, runs out of memory or raises becomes `failed(task, reason)`."""
         iterator = iter(tasks)
-        exhausted = False
+        backlog: deque[tuple[T, bytes]] = deque()  # taken from `tasks`, not yet with a worker
         try:
             while True:
-                while not exhausted and (idle := self._idle()) is not None:
-                    task = next(iterator, None)
-                    if task is None:
-                        exhausted = True
-                        break
-                    idle.task = task
-                    idle.deadline = time.monotonic() + (self.limits.timeout or float("inf"))
-                    idle.conn.send((work, args(task)))
-                busy = [w for w in self._workers if w.task is not None]
+                self._dispatch(iterator, backlog, lambda task: ForkingPickler.dumps((work, args(task))))
+                busy = [w for w in self._workers if w.tasks]
                 if not busy:
                     return
                 soonest = min(w.deadline for w in busy) - time.monotonic()
                 wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
                      timeout=None if soonest == float("inf") else max(0.0, soonest))
                 for worker in busy:
-                    outcome = self._collect(worker)
-                    if outcome is not None:
-                        task, worker.task = worker.task, None
-                        kind, value = outcome
+                    for task, kind, value in self._collect(worker, backlog):
                         yield task, value if kind == "ok" else failed(task, value)
         finally:
             self.close()
 
-    def _idle(self) -> _Worker[T] | None:
+    def _dispatch(self, iterator: Iterator[T], backlog: deque[tuple[T, bytes]],
+                  pickled: Callable[[T], bytes]) -> None:
+        while (worker := self._free()) is not None:
+            if backlog:
+                task, data = backlog.popleft()
+            elif (task := next(iterator, _END)) is _END:  # type: ignore[comparison-overlap]
+                return
+            else:
+                data = pickled(task)
+            if worker.tasks and sum(len(d) for _, d in worker.tasks) + len(data) > _QUEUED_BYTES:
+                backlog.appendleft((task, data))
+                return
+            if not worker.tasks:
+                worker.deadline = time.monotonic() + (self.limits.timeout or float("inf"))
+            worker.tasks.append((task, data))
+            try:
+                worker.conn.send_bytes(data)
+            except OSError:
+                return  # the worker died: collecting it settles its tasks
+
+
+    def _free(self) -> _Worker[T] | None:
+        """An idle worker (started if there are fewer than `jobs`), else one with room to queue."""
         for worker in self._workers:
-            if worker.task is None:
+            if not worker.tasks:
                 return worker
         if len(self._workers) < self.jobs:
             self._workers.append(_Worker(self.limits.memory))
             return self._workers[-1]
-        return None
+        return min((w for w in self._workers if len(w.tasks) < _DEPTH), key=lambda w: len(w.tasks), default=None)
 
-    def _collect(self, worker: _Worker[T]) -> tuple[str, Any] | None:
-        """The worker's reply if it has one; a failure if it died or ran out of time."""
+    def _collect(self, worker: _Worker[T], backlog: deque[tuple[T, bytes]]) -> list[tuple[T, str, Any]]:
+        """The worker's next reply if it has one; a failure of the task it works on if it died
+        or ran out of time (tasks queued behind that one go back to the backlog)."""
         try:
             if worker.conn.poll():
-                return worker.conn.recv()
+                kind, value = worker.conn.recv()
+                task, _ = worker.tasks.popleft()
+                worker.deadline = time.monotonic() + (self.limits.timeout or float("inf")) \
+                    if worker.tasks else float("inf")
+                return [(task, kind, value)]
         except (EOFError, OSError):
-            pass
+            reason = CRASHED
         else:
-            if worker.process.is_alive():
-                if time.monotonic() < worker.deadline:
-                    return None
-                self._replace(worker)
-                return "failed", timed_out(self.limits)
-        self._replace(worker)
-        return "failed", CRASHED
-
-    def _replace(self, worker: _Worker[T]) -> None:
+            if worker.process.is_alive() and time.monotonic() < worker.deadline:
+                return []
+            reason = timed_out(self.limits) if worker.process.is_alive() else CRASHED
+        task, _ = worker.tasks.popleft()
+        backlog.extendleft(reversed(worker.tasks))
         worker.stop()
         self._workers.remove(worker)
+        return [(task, "failed", reason)]
 
     def close(self) -> None:
         """Stop every worker now (a page still running is abandoned)."""

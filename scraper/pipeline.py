@@ -207,8 +207,8 @@ def fingerprint_input(item: Input, options: BatchOptions) -> PagePrint | None:
 
 
 def _failure(item: Input, options: BatchOptions, reason: str) -> Failure:
-    kind = "InputError" if reason == MEMORY_EXCEEDED else "ExtractionError"
-    return Failure(item.source, reason, kind, options.url)
+    """A page over its time or memory limit, or one that took its worker down: hostile input."""
+    return Failure(item.source, reason, "InputError", options.url)
 
 
 def _map(work: Callable[[Input, BatchOptions], T], tasks: Iterable[tuple[Input, BatchOptions]],

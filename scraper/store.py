@@ -74,8 +74,9 @@ class JsonlStore:
         try:
             self._out.close()
             self._failures.close()
-            compact(self.path, self._outcomes.not_article)
-            compact(self.failures_path, self._outcomes.not_failure)
+            if self._outcomes.article:  # a run that wrote nothing leaves the files as they are
+                compact(self.path, self._outcomes.failed_now)
+                compact(self.failures_path, self._outcomes.cleaned_now)
         finally:
             self._lock.release()
 

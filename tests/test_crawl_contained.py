@@ -198,7 +198,7 @@ def test_unparseable_urls_with_unencodable_text_are_recorded_as_their_records_sh
         tmp_path: Path, server: FaultServer) -> None:
     urls = ["http://a\udc00.com/", "http://b\x85\x00.test/x y", server.url("/a/0")]
     got = {s: outcome(r) for s, r in in_process(tmp_path, urls).items()}
-    assert got == {"http://a\ufffd.com/": "invalid URL: bad host",
+    assert got == {"http://a\ufffd.com/": "invalid URL: not valid Unicode",
                    "http://b\u2026.test/x y": "invalid URL: whitespace or control character",
                    server.url("/a/0"): "cleaned"}
     with CrawlState(tmp_path / "job.state.db") as state:

@@ -114,3 +114,12 @@ def test_two_runs_at_once_never_tear_lines(tmp_path, output):
     if output.endswith(".jsonl"):
         records = [json.loads(line) for line in (tmp_path / output).read_text().splitlines()]
         assert len(records) == 4 * sum(code == 0 for code, _ in codes)
+
+
+def test_an_output_that_fills_up_mid_run_is_a_one_line_error(tmp_path):
+    (tmp_path / "full.jsonl").symlink_to("/dev/full")  # every write: "no space left on device"
+    page = tmp_path / "p.html"
+    page.write_text(article_page(), encoding="utf-8")
+    result = run("clean", str(page), "-o", str(tmp_path / "full.jsonl"), "-j", "1")
+    assert result.returncode == 2
+    assert result.stderr.decode() == f"error: cannot write output {tmp_path / 'full.jsonl'}: no space left on device\n"

@@ -130,3 +130,13 @@ def test_stdin_without_url_gets_a_content_hash_source(tmp_path):
     with sqlite3.connect(out) as db:
         sources = [s for (s,) in db.execute("select source from articles")]
     assert len(sources) == 2 and all(s.startswith("stdin:") and len(s) == 6 + 16 for s in sources)
+
+
+def test_records_a_killed_run_left_twice_are_settled_by_the_next_run(tmp_path):
+    a = page(tmp_path, "a.html", "Harbour wall")
+    out = tmp_path / "all.jsonl"
+    out.write_text('{"source": "old.html", "text": "first"}\n{"source": "old.html", "text": "second"}\n',
+                   encoding="utf-8")
+    assert clean(str(a), "-o", str(out)).exit_code == 0
+    assert [(r["source"], r.get("title") or r["text"]) for r in lines(out)] == [
+        ("old.html", "second"), (str(a), "Harbour wall")]
