@@ -13,6 +13,7 @@ the last.
 from __future__ import annotations
 
 import gzip
+import logging
 import hashlib
 import os
 import zlib
@@ -31,6 +32,7 @@ from .pagepool import MEMORY_EXCEEDED, PageLimits, PagePool
 from .templates import TemplateLearner
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
 TEXT_SUFFIXES = (".txt", ".txt.gz")
@@ -181,6 +183,9 @@ def clean_input(item: Input, options: BatchOptions) -> Article | Failure | tuple
             return clean_text(text, options.url, options=options.clean, source=item.source)
         return clean_html(data, options.url, options=options.clean, source=item.source)
     except CONTAINED as exc:
+        return Failure.of(item.source, exc, url=options.url)
+    except Exception as exc:  # noqa: BLE001  (a bug met on one input must not stop the batch)
+        log.info("where the internal error on %s happened", item.source, exc_info=exc)
         return Failure.of(item.source, exc, url=options.url)
 
 

@@ -97,3 +97,24 @@ def test_missing_file_is_a_failure(tmp_path):
     code, _, _, failures = run_clean(tmp_path, tmp_path / "nope.html", good_page(tmp_path))
     assert code == 1
     assert failures[0]["reason"] == "no such file"
+
+
+def test_control_characters_beside_a_removed_block_are_cleaned_not_a_crash():
+    import scraper
+    html = (b'<html><body><div class="newsletter-box">Sign up \x0b now</div>\x0b<p>'
+            + b"The harbour wall was rebuilt this spring by volunteers. " * 8 + b"</p></body></html>")
+    article = scraper.clean_html(html)
+    assert "harbour wall" in article.text and "Sign up" not in article.text
+    assert [r.rule for r in article.removed] == ["newsletter-box"]
+
+
+def test_an_unforeseen_exception_is_that_inputs_failure(tmp_path, monkeypatch):
+    from scraper import pipeline
+
+    def broken(*args, **kwargs):
+        raise AttributeError("'NoneType' object has no attribute 'text'")
+
+    monkeypatch.setattr(pipeline, "clean_html", broken)
+    item = pipeline.Input(str(good_page(tmp_path)))
+    result = pipeline.clean_input(item, pipeline.BatchOptions(page_timeout=None, max_memory=None))
+    assert result.reason == "internal error: AttributeError: 'NoneType' object has no attribute 'text'"
