@@ -274,7 +274,11 @@ def show(file: str, explain: bool, url: str | None, rules: tuple[str, ...], html
     item = Input("-", sys.stdin.buffer.read()) if file == "-" else file
     failed = False
     for n, message in enumerate(find_inputs([item])):
-        result = clean_input(message, options)
+        try:
+            result = clean_input(message, options)
+        except Exception as exc:  # noqa: BLE001  (a bug met on this page: said as its failure)
+            logging.getLogger(_pkg).info("where the internal error happened", exc_info=exc)
+            result = Failure.of(message.source, exc)
         in_mailbox = message.source not in (file, "-")
         if in_mailbox:
             click.echo(f"{chr(10) if n else ''}=== {message.source} ===\n")

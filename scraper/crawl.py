@@ -129,7 +129,11 @@ class Crawl:
 
     def prepare(self) -> JobStatus:
         """Settle results a killed run left unrecorded and, if asked, reopen failures."""
-        return start_job(self.store, self.state, self.options.retry_failed)
+        o = self.options
+        # A URL refused by a policy this run lifts is tried again without --retry-failed.
+        lifted = (("private address refused",) if o.fetch.allow_private else ()) \
+            + (("disallowed by robots.txt",) if o.ignore_robots else ())
+        return start_job(self.store, self.state, o.retry_failed, lifted)
 
     # --- the crawl loop --------------------------------------------------------------------
 

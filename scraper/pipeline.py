@@ -28,6 +28,7 @@ from .decode import decode_bytes
 from .errors import CONTAINED, InputError
 from .blocks import PagePrint, TemplateOptions, fingerprint_page
 from . import newsletters as mail
+from .savedpages import read_index
 from .pagepool import MEMORY_EXCEEDED, PageLimits, PagePool
 from .templates import TemplateLearner
 
@@ -46,6 +47,9 @@ class Input:
     data: bytes | None = None
     # A message inside a mailbox file: (file, start, end), read only when it is cleaned.
     span: tuple[str, int, int] | None = None
+    # A page saved by `crawl --save-html`: the URL it was fetched from and its HTTP charset.
+    url: str | None = None
+    http_charset: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ def find_inputs(paths: Iterable[str | Input]) -> Iterator[Input]:
             continue
         path = Path(given)
         if path.is_dir():
+            saved = read_index(path)
             seen: set[str] = set()
             for root, dirs, files in os.walk(path, followlinks=True):
                 real = os.path.realpath(root)
@@ -112,7 +117,12 @@ def find_inputs(paths: Iterable[str | Input]) -> Iterator[Input]:
                     yield from (Input(str(p)) for p in mail.maildir_files(Path(root)))
                     continue
                 for name in sorted(files):
-                    if _cleanable(Path(name)):
+                    if not _cleanable(Path(name)):
+                        continue
+                    page = saved.get(os.path.realpath(os.path.join(root, name))) if saved else None
+                    if page is not None:
+                        yield Input(str(Path(root) / name), url=page.url, http_charset=page.http_charset)
+                    else:
                         yield from _messages(str(Path(root) / name))
         else:
             yield from _messages(given)
@@ -178,15 +188,14 @@ def clean_input(item: Input, options: BatchOptions) -> Article | Failure | tuple
         if _is_mail(item, data):
             articles = mail.clean_message(data, options.clean, options.mail, source=item.source, url=options.url)
             return articles[0] if len(articles) == 1 else tuple(articles)
+        url = options.url or item.url  # --url is the user's word; a crawl index comes next
         if _is_text(item, data):
             text, _ = decode_bytes(data)
-            return clean_text(text, options.url, options=options.clean, source=item.source)
-        return clean_html(data, options.url, options=options.clean, source=item.source)
+            return clean_text(text, url, options=options.clean, source=item.source)
+        return clean_html(data, url, options=options.clean, http_charset=item.http_charset,
+                          source=item.source)
     except CONTAINED as exc:
-        return Failure.of(item.source, exc, url=options.url)
-    except Exception as exc:  # noqa: BLE001  (a bug met on one input must not stop the batch)
-        log.info("where the internal error on %s happened", item.source, exc_info=exc)
-        return Failure.of(item.source, exc, url=options.url)
+        return Failure.of(item.source, exc, url=options.url or item.url)
 
 
 def _clean_in_worker(item: Input, options: BatchOptions) -> Article | Failure | tuple[Article, ...]:
@@ -206,8 +215,8 @@ def fingerprint_input(item: Input, options: BatchOptions) -> PagePrint | None:
             return mail.fingerprint_message(data, options.templates)
         if _is_text(item, data):
             return None
-        return fingerprint_page(data, options.url, options.templates)
-    except CONTAINED:
+        return fingerprint_page(data, options.url or item.url, options.templates, http_charset=item.http_charset)
+    except Exception:  # noqa: BLE001  (a page without a print only teaches nothing; pass two records why)
         return None
 
 
@@ -222,7 +231,11 @@ def _map(work: Callable[[Input, BatchOptions], T], tasks: Iterable[tuple[Input, 
     there are no limits and one job); results come as they finish."""
     if options.jobs <= 1 and options.page_timeout is None and options.max_memory is None:
         for item, task_options in tasks:
-            yield item, work(item, task_options)
+            try:
+                yield item, work(item, task_options)
+            except Exception as exc:  # noqa: BLE001  (a bug met on one input must not stop the batch)
+                log.info("where the internal error on %s happened", item.source, exc_info=exc)
+                yield item, failed(item, task_options, Failure.of(item.source, exc).reason)
         return
     pool: PagePool = PagePool(options.jobs, options.limits)
     for (item, task_options), result in pool.run(work, tasks, lambda task: task,

@@ -38,9 +38,10 @@ class JobStatus:
     crashed: int = 0  # URLs that were in flight when the last run died
 
 
-def start_job(store: Store, state: CrawlState, retry_failed: bool) -> JobStatus:
+def start_job(store: Store, state: CrawlState, retry_failed: bool, lifted: tuple[str, ...] = ()) -> JobStatus:
     """Settle results a killed run left unrecorded, count a crash for the URLs it had in flight
-    and, if asked, reopen failures (their old records removed)."""
+    and, if asked, reopen failures (their old records removed). Failures and skips whose reason
+    starts with one of `lifted` (a policy this run no longer applies) are reopened as well."""
     resumed = not state.is_new and state.get("started") is not None
     died = state.get("running") == "1"
     finish_rewrite(store, state)
@@ -51,9 +52,10 @@ def start_job(store: Store, state: CrawlState, retry_failed: bool) -> JobStatus:
     if crashed:
         log.warning("the last run died with %d URLs in flight; a URL in flight at two such deaths "
                     "in a row is not tried again", crashed)
-    retried = 0
+    retried = state.reopen(lifted)
     if retry_failed:
-        retried = state.retry_failed()
+        retried += state.retry_failed()
+    if retried:
         state.set("retrying", 1)
         state.commit()
         drop_failures(store, state)

@@ -280,6 +280,18 @@ class CrawlState:
             (_now(),))
         return cursor.rowcount
 
+    def reopen(self, reasons: Iterable[str]) -> int:
+        """Put failed or skipped URLs whose reason starts with one of `reasons` back to pending;
+        return how many. For refusals by a policy this run has lifted (`--allow-private`)."""
+        reopened = 0
+        for reason in reasons:
+            cursor = self.db.execute(
+                "UPDATE urls SET status = 'pending', crashes = 0, updated_at = ? "
+                "WHERE status IN ('failed', 'skipped') AND substr(reason, 1, ?) = ?",
+                (_now(), len(reason), reason))
+            reopened += cursor.rowcount
+        return reopened
+
     # --- in-flight marks ---------------------------------------------------------------------
 
     def take_off(self, urls: Iterable[str]) -> None:
