@@ -91,17 +91,18 @@ def header(message: Message, name: str) -> str | None:
 
 def iso_date(value: str | None) -> str | None:
     """An RFC 5322 date (or the "Tue, 7 Oct 2025 at 06:00" and "Tuesday, October 7, 2025
-    6:00 AM" forms of forwarding blocks) as ISO 8601; None when it cannot be read."""
+    6:00 AM" forms of forwarding blocks) as an ISO 8601 day, `YYYY-MM-DD`, the sender's local
+    day: the one form web records use too (scraper.dates); None when it cannot be read."""
     if not value:
         return None
     # Outlook's forms first: the RFC parser reads "4:30 PM" as 04:30.
     for form in ("%A, %B %d, %Y %I:%M %p", "%A, %d %B %Y %H:%M", "%a, %b %d, %Y at %I:%M %p"):
         try:
-            return datetime.strptime(value.strip(), form).isoformat()
+            return datetime.strptime(value.strip(), form).date().isoformat()
         except ValueError:
             continue
     try:
-        return parsedate_to_datetime(value.replace(" at ", " ")).isoformat()
+        return parsedate_to_datetime(value.replace(" at ", " ")).date().isoformat()
     except (TypeError, ValueError, IndexError):
         return None
 
