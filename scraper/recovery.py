@@ -23,7 +23,7 @@ class GuardOptions:
 
     enabled: bool = True
     # Check when the body has under this share of the page's paragraph text...
-    short_share: float = 0.5
+    short_share: float = 0.3
     # ...or when one HTML removal holds more than this share of the body's text.
     removed_ratio: float = 0.5
     # The rules took the article when the pruned body holds under this share of the unpruned

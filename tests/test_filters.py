@@ -53,6 +53,23 @@ def test_dash_separated_headline_list_is_dropped_whole():
     assert [r.rule for r in result.removed] == ["headline-run"]
 
 
+@pytest.mark.parametrize("items", [
+    # An FAQ rendered as a list: questions with their answers.
+    ["-", "Do I need a permit for a harbour mooring?", "Yes. The council issues permits each spring for a small fee.",
+     "-", "How long is the waiting list?", "About two years, though it is shorter for small boats.",
+     "-", "Can I transfer my mooring?", "Only to a family member, and only with the harbour master's consent."],
+    # Bullet points that are sentences, as in "10 things you need to know" stories.
+    ["-", "The harbour master is retiring after thirty years in the job.", "Her deputy will take over in May.",
+     "-", "The ferry timetable changes next week.", "Sailings will leave every forty minutes.",
+     "-", "A new café opens on the quay on Saturday.", "It will stay open until ten at night."],
+])
+def test_lists_of_sentences_or_answered_questions_are_not_headline_lists(items):
+    body = ["The council published its answers to the questions residents ask most often about the harbour, "
+            "after a year in which the number of boats on the waiting list doubled and the quay was rebuilt.",
+            "Officials said the list below would be updated every spring, when the new permits are issued."] * 2
+    assert kept(body + items) == body + items
+
+
 def test_single_dash_line_is_not_a_headline_list():
     lines = ["Prices rose in March.", "-", "Analysts expect a cut in June, the bank said."]
     assert kept(lines) == lines
