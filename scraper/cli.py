@@ -176,6 +176,8 @@ def show(file: str, explain: bool, url: str | None, rules: tuple[str, ...]) -> N
             click.echo(f"[{removal.stage}:{removal.rule}] {removal.text}")
         for note in result.reverted:
             click.echo(f"[safety net] {note}")
+        for warning in result.warnings:
+            click.echo(f"[warning] {warning}")
 
 
 def _size(value: str | int) -> int:

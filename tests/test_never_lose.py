@@ -82,3 +82,13 @@ def test_a_database_made_before_warnings_gains_the_column(tmp_path):
     with sqlite3.connect(path) as db:
         rows = dict(db.execute("SELECT source, warnings FROM articles").fetchall())
     assert rows["old.html"] is None and json.loads(rows["signup.html"])
+
+
+def test_show_explain_prints_the_undo_and_the_warnings():
+    from click.testing import CliRunner
+
+    from scraper.cli import cli
+
+    result = CliRunner().invoke(cli, ["show", str(PAGES / "signup-wrapped-short-post.html"), "--explain"])
+    assert "[safety net] email-signup-form: took article text that the unpruned page keeps; undone" in result.stdout
+    assert "[warning] html rules took article text: 1 removal(s) undone" in result.stdout
