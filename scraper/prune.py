@@ -72,6 +72,8 @@ class PruneResult:
     removed: tuple[Removal, ...]
     reverted: tuple[str, ...]
     taken: tuple[str, ...] = ()
+    # Characters of each removal's text outside links: a list of headlines is not an article.
+    prose: tuple[int, ...] = ()
 
 
 def text_length(el: HtmlElement) -> int:
@@ -344,10 +346,12 @@ def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOption
         if (heading := _orphaned_heading(el, chosen)) is not None:
             planned.append((heading, name, 0))
             chosen.add(id(heading))
-    removals, taken = [], []
+    removals, taken, prose = [], [], []
     for el, name, _ in planned:
         text = el.text_content()
         removals.append(Removal.of(name, text))
         taken.append(normalise_text(text))
+        links = " ".join(" ".join(el.xpath(".//a//text()")).split())
+        prose.append(max(len(taken[-1]) - len(links), 0))
         el.drop_tree()
-    return PruneResult(tuple(removals), tuple(reverted), tuple(taken))
+    return PruneResult(tuple(removals), tuple(reverted), tuple(taken), tuple(prose))
