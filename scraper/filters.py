@@ -24,6 +24,11 @@ _RELATED_RULES = frozenset({"related-heading-line", "bs-more-from-section"})
 # Rules whose lines are calls to action: a heading right above one titles the promo box.
 _CTA_RULES = frozenset({"cta-line", "cta-today", "sales-contact", "promo-code", "brand-pitch"})
 _BOX_HEADING_MAX_WORDS = 8
+# Rules whose lines pitch a newsletter: the short title-cased line right above one is the
+# newsletter's name ("The Weekend Timetable"), even mid-article.
+_PITCH_RULES = frozenset({"newsletter-reach-pitch", "newsletter-signup-line", "delivered-to-inbox",
+                          "free-daily-email"})
+_NAME_MAX_WORDS = 6
 _LABEL_MAX_WORDS = 3
 # A sentence may end inside its closing quote or bracket: `… Dickens." As an Amazon …`.
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’»)\]]))\s+(?=\S)")
@@ -121,6 +126,19 @@ def _box_headings(lines: list[str], drop: dict[int, str]) -> None:
             end += 1
         if end == len(filled) or _looks_like_headline(lines[filled[end]]):
             drop[head] = "promo-box-heading"
+    for pos, i in enumerate(filled):
+        if drop.get(i) not in _PITCH_RULES or pos == 0 or filled[pos - 1] in drop:
+            continue
+        name = lines[filled[pos - 1]].strip()
+        if _words(name) <= _NAME_MAX_WORDS and _looks_like_headline(name) and _title_cased(name):
+            drop[filled[pos - 1]] = "newsletter-name-line"
+
+
+def _title_cased(line: str) -> bool:
+    """A name's capitals: every word of four letters or more starts with one ("The Week's Free
+    Newsletters", "Rails & Roads Weekly"); a sentence fragment does not."""
+    words = re.findall(r"[^\W\d_]+", line)
+    return bool(words) and words[0][0].isupper() and all(w[0].isupper() for w in words if len(w) >= 4)
 
 
 def _date_labels(lines: list[str], drop: dict[int, str]) -> None:

@@ -188,3 +188,17 @@ def test_a_card_kicker_goes_with_its_date_stamp():
     card = ["Airlines", "Dec 19, 2025", "Cathay Pacific launches a new suite on its Boeing 777s"]
     result = kept(BODY + card)
     assert "Airlines" not in result and "Dec 19, 2025" not in result
+
+
+def test_a_newsletter_name_line_above_its_pitch_goes_mid_article():
+    body = ["The harbour wall will be rebuilt before winter, the council decided on Tuesday night after a long debate.",
+            "Work starts in October and should take eleven weeks if the weather allows it, the engineers said."]
+    pitch = ["Harbour Weekly", "Every Friday: the week's harbour news and the tide tables. Join 12,000 readers."]
+    assert kept(body[:1] + pitch + body[1:]) == body
+
+
+def test_a_section_heading_in_sentence_case_above_a_pitch_stays():
+    body = ["The harbour wall will be rebuilt before winter, the council decided on Tuesday night after a long debate.",
+            "Work starts in October and should take eleven weeks if the weather allows it, the engineers said."]
+    lines = body[:1] + ["What happens next", "Join 12,000 readers who get the harbour news every Friday."] + body[1:]
+    assert kept(lines) == body[:1] + ["What happens next"] + body[1:]
