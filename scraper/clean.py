@@ -106,6 +106,8 @@ class _Draft:
     reverted: list[str] = field(default_factory=list)
     taken: tuple[str, ...] = ()
     prose: tuple[int, ...] = ()
+    # Paragraph text left on the page after pruning.
+    kept_chars: int = 0
 
 
 def _draft(root: HtmlElement, rules: RuleSet, meta: PageMeta, url: str | None, options: CleanOptions,
@@ -114,7 +116,8 @@ def _draft(root: HtmlElement, rules: RuleSet, meta: PageMeta, url: str | None, o
     draft = _Draft(None)
     if options.prune:
         result = prune(root, rules, options.safety, description=meta.description, spare=spare)
-        draft = _Draft(None, list(result.removed), list(result.reverted), result.taken, result.prose)
+        draft = _Draft(None, list(result.removed), list(result.reverted), result.taken, result.prose,
+                       paragraph_chars(root) if result.removed else page_chars)
     draft.body = extract_body(root, url, options.extract, page_chars)
     return draft
 
@@ -133,7 +136,7 @@ def _never_lose(html: str, draft: _Draft, rules: RuleSet, meta: PageMeta, url: s
             warnings.append("html rules undone: extraction found nothing after pruning")
             return _Draft(body, [], [*draft.reverted, "html rules: extraction found nothing after pruning; undone"])
         return draft
-    if not worth_checking(draft.body.text, page_chars, draft.prose, options.never_lose):
+    if not worth_checking(draft.body.text, page_chars, draft.kept_chars, draft.prose, options.never_lose):
         return draft
     unpruned = extract_body(parse_html(html), url, options.extract, page_chars)
     if unpruned is None:
