@@ -113,6 +113,9 @@ class _Draft:
     removed: list[Removal] = field(default_factory=list)
     reverted: list[str] = field(default_factory=list)
     taken: tuple[str, ...] = ()
+    prose: tuple[int, ...] = ()
+    # Paragraph text left on the page after pruning.
+    kept_chars: int = 0
 
 
 def _draft(root: HtmlElement, rules: RuleSet, meta: PageMeta, url: str | None, options: CleanOptions,
@@ -121,7 +124,8 @@ def _draft(root: HtmlElement, rules: RuleSet, meta: PageMeta, url: str | None, o
     draft = _Draft(None)
     if options.prune:
         result = prune(root, rules, options.safety, description=meta.description, spare=spare, page=url)
-        draft = _Draft(None, list(result.removed), list(result.reverted), result.taken)
+        draft = _Draft(None, list(result.removed), list(result.reverted), result.taken, result.prose,
+                       paragraph_chars(root) if result.removed else page_chars)
     draft.body = extract_body(root, url, options.extract, page_chars)
     return draft
 
@@ -140,7 +144,7 @@ def _never_lose(html: str, draft: _Draft, rules: RuleSet, meta: PageMeta, url: s
             warnings.append("html rules undone: extraction found nothing after pruning")
             return _Draft(body, [], [*draft.reverted, "html rules: extraction found nothing after pruning; undone"])
         return draft
-    if not worth_checking(draft.body.text, page_chars, draft.taken, options.never_lose):
+    if not worth_checking(draft.body.text, page_chars, draft.kept_chars, draft.prose, options.never_lose):
         return draft
     unpruned = extract_body(parse_html(html), url, options.extract, page_chars)
     if unpruned is None:

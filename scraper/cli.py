@@ -299,6 +299,8 @@ def show(file: str, explain: bool, url: str | None, rules: tuple[str, ...], html
                 click.echo(f"[{removal.stage}:{removal.rule}] {removal.text}")
             for note in result.reverted:
                 click.echo(f"[safety net] {note}")
+            for warning in result.warnings:
+                click.echo(f"[warning] {warning}")
     if failed:
         sys.exit(EXIT_FAILED)
 

@@ -17,10 +17,10 @@ from lxml.html import HtmlElement
 from .article import Removal
 from .rulebudget import RuleBudget
 from .rules import BEM_MODIFIER, RuleSet, normalise_text
+from .sections import BLOCK_TAGS, PROTECTED, link_length, orphaned_heading, own_text, text_length, text_slug
 
 # Scripts and styles are noise to every later stage, but JSON-LD carries metadata.
 _INVISIBLE = '//script[not(contains(@type, "ld+json"))]|//style|//template'
-_PROTECTED = frozenset({"html", "body", "head"})
 # Class names of standfirsts ("sub-head", "p-dek", "article__lead-paragraph", "strapline"),
 # from the AEB pages whose dek is left out of the truth; BEM modifiers ("--lead") do not count.
 _DEK_CLASS = re.compile(r"(^|[\s_-])(dek|deck|sub-?head(line)?|subline|standfirst|strap(line)?|subtitle|"
@@ -39,11 +39,6 @@ _INLINE = frozenset({"a", "span", "strong", "b", "em", "i"})
 _HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _HEADING_MAX_WORDS = 12
 _CLIMB_LEVELS = 5
-# Elements an `exact` rule can remove, and that site templates are learned from: blocks, never
-# inline phrases, so a recurring "Update:" in bold cannot cut into a sentence.
-BLOCK_TAGS = ("div", "section", "aside", "nav", "header", "footer", "form", "ul", "ol", "li", "dl",
-              "table", "p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "figcaption",
-              "details")
 _BLOCKS = frozenset(BLOCK_TAGS)
 _SEPARATED = _BLOCKS | {"br", "td", "th", "dt", "dd", "tr", "button", "label", "option"}
 # Promo boxes and headline lists hold short teasers; several long paragraphs mean article text
@@ -73,32 +68,20 @@ class PruneResult:
     removed: tuple[Removal, ...]
     reverted: tuple[str, ...]
     taken: tuple[str, ...] = ()
-
-
-def text_length(el: HtmlElement) -> int:
-    """Characters of text below `el`; scripts and styles were stripped before."""
-    return len(el.text_content())
-
-
-def _link_length(el: HtmlElement) -> int:
-    return sum(len(t) for t in el.xpath(".//a//text()"))
-
-
-def _own_text(el: HtmlElement) -> int:
-    """Visible characters that are not link text: what makes a block prose rather than a list."""
-    return text_length(el) - _link_length(el)
+    # Characters of each removal's text outside links: a list of headlines is not an article.
+    prose: tuple[int, ...] = ()
 
 
 def _heading_block(el: HtmlElement, boxes_only: bool = False) -> list[HtmlElement]:
     """The promo block announced by a heading (or a form field): its small enclosing box, or the
     lists after it."""
-    heading_own = _own_text(el)
+    heading_own = own_text(el)
     node = el
     for _ in range(_CLIMB_LEVELS):
         parent = node.getparent()
-        if parent is None or parent.tag in _PROTECTED:
+        if parent is None or parent.tag in PROTECTED:
             break
-        if _own_text(parent) - heading_own > _BOX_OWN_TEXT:
+        if own_text(parent) - heading_own > _BOX_OWN_TEXT:
             break
         node = parent
     if node is not el:
@@ -110,7 +93,7 @@ def _heading_block(el: HtmlElement, boxes_only: bool = False) -> list[HtmlElemen
         if not isinstance(sib.tag, str) or sib.tag in _HEADING_TAGS:
             break
         total = text_length(sib)
-        if total and _link_length(sib) < 0.5 * total:
+        if total and link_length(sib) < 0.5 * total:
             break
         block.append(sib)
     return block
@@ -176,8 +159,8 @@ def _candidates(root: HtmlElement, rules: RuleSet, budget: RuleBudget) -> list[t
                 found.append((el, rule.name))
     if rules.has_attr_rules:
         for value in _ATTR_VALUES(root):
-            if (name := budget.run(rules.attr_rule, value)) and (el := value.getparent()).tag not in _PROTECTED:
-                if value.attrname == "id" and _text_slug(el, value):
+            if (name := budget.run(rules.attr_rule, value)) and (el := value.getparent()).tag not in PROTECTED:
+                if value.attrname == "id" and text_slug(el, value):
                     continue
                 found.append((el, name))
     if rules.has_heading_rules:
@@ -199,25 +182,6 @@ def _candidates(root: HtmlElement, rules: RuleSet, budget: RuleBudget) -> list[t
                 el = up
             found.extend((block_el, name) for block_el in _heading_block(el))
     return found
-
-
-_SLUG_GAP = re.compile(r"[\W_]+")
-_ALL_HEADINGS = frozenset({"h1", *_HEADING_TAGS})
-# A slug this long is a sentence, not a label a developer would give a promo box.
-_SLUG_MIN_WORDS = 5
-
-
-def _text_slug(el: HtmlElement, value: str) -> bool:
-    """Whether an id was generated from the element's text, as CMSs do for headings
-    ("we-want-every-engineer-to-know-more-about…"): it names the text, not what the block is, so
-    class/id patterns must not read it (a closing quote was taken for a "more-about" box)."""
-    if el.tag in _ALL_HEADINGS:
-        return True
-    slug = [w for w in _SLUG_GAP.split(value.lower()) if w]
-    if len(slug) < _SLUG_MIN_WORDS:
-        return False
-    text = [w for w in _SLUG_GAP.split(el.text_content()[:400].lower()) if w]
-    return text[:len(slug)] == slug
 
 
 def _outermost(found: list[tuple[HtmlElement, str]]) -> list[tuple[HtmlElement, str]]:
@@ -244,7 +208,7 @@ def _standfirst(root: HtmlElement, description: str | None) -> list[tuple[HtmlEl
     for node in _TEXT_CONTAINING(root, probe=" ".join(words[:4])):
         el = node.getparent()
         for _ in range(3):
-            if el is None or el.tag in _PROTECTED:
+            if el is None or el.tag in PROTECTED:
                 break
             if normalise_text(el.text_content()) == wanted:
                 parent = el.getparent()
@@ -255,46 +219,6 @@ def _standfirst(root: HtmlElement, description: str | None) -> list[tuple[HtmlEl
                 return []
             el = el.getparent()
     return []
-
-
-_SECTION_HEADING = etree.XPath("self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or "
-                                "(count(*) <= 3 and (h2 or h3 or h4 or h5 or h6) and string-length() < 120)")
-# A section that keeps this much non-link text after the removal still needs its heading; a
-# removal smaller than this is no section of its own.
-_SECTION_TEXT = 80
-
-
-def _element_before(el: HtmlElement) -> HtmlElement | None:
-    prev = el.getprevious()
-    while prev is not None and not isinstance(prev.tag, str):
-        prev = prev.getprevious()
-    return prev
-
-
-def _orphaned_heading(el: HtmlElement, planned: set[int]) -> HtmlElement | None:
-    """The heading whose whole section `el` is ("References" over a list of references), which
-    would be left behind alone; wrappers that hold nothing but `el` count as `el`."""
-    for _ in range(3):
-        prev = _element_before(el)
-        if prev is not None or el.getparent() is None:
-            break
-        parent = el.getparent()
-        if parent.tag in _PROTECTED or len(parent.text_content()) > len(el.text_content()) + 3:
-            return None
-        el = parent
-    if (prev is None or id(prev) in planned or el.tag not in _BLOCKS
-            or len(el.text_content()) < _SECTION_TEXT or not _SECTION_HEADING(prev)):
-        return None  # a small control ("6 min", a button) under a card's heading is no section
-    if (parent := el.getparent()) is not None and _SECTION_HEADING(parent):
-        return None  # a part of the heading itself (its "[edit]" link)
-    for sib in el.itersiblings():
-        if not isinstance(sib.tag, str) or id(sib) in planned:
-            continue
-        if _SECTION_HEADING(sib):
-            break
-        if _own_text(sib) > _SECTION_TEXT:
-            return None
-    return prev
 
 
 def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOptions(),
@@ -344,13 +268,15 @@ def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOption
         return PruneResult((), (*reverted, f"html rules: would remove {removed_share:.0%} of the page text"))
     chosen = {id(el) for el, _, _ in planned}
     for el, name, _ in list(planned):
-        if (heading := _orphaned_heading(el, chosen)) is not None:
+        if (heading := orphaned_heading(el, chosen)) is not None:
             planned.append((heading, name, 0))
             chosen.add(id(heading))
-    removals, taken = [], []
+    removals, taken, prose = [], [], []
     for el, name, _ in planned:
         text = el.text_content()
         removals.append(Removal.of(name, text))
         taken.append(normalise_text(text))
+        links = " ".join(" ".join(el.xpath(".//a//text()")).split())
+        prose.append(max(len(taken[-1]) - len(links), 0))
         el.drop_tree()
-    return PruneResult(tuple(removals), tuple(reverted), tuple(taken))
+    return PruneResult(tuple(removals), tuple(reverted), tuple(taken), tuple(prose))

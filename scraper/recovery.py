@@ -23,8 +23,11 @@ class GuardOptions:
 
     enabled: bool = True
     # Check when the body has under this share of the page's paragraph text...
-    short_share: float = 0.5
-    # ...or when one HTML removal holds more than this share of the body's text.
+    short_share: float = 0.3
+    # ...or when pruning left under this share of the page's paragraph text (the body may then
+    # be a long list of links that trafilatura took for the article)...
+    kept_share: float = 0.5
+    # ...or when one HTML removal holds more than this share of the body's text outside links.
     removed_ratio: float = 0.5
     # The rules took the article when the pruned body holds under this share of the unpruned
     # body's words (a body of teasers can be longer than the article it replaced).
@@ -42,12 +45,18 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
 
-def worth_checking(body: str, page_chars: int, taken: tuple[str, ...], options: GuardOptions) -> bool:
-    """Whether the pruned body looks short enough to be worth an unpruned extraction."""
-    if not options.enabled or not taken:
+def worth_checking(body: str, page_chars: int, kept_chars: int, prose: tuple[int, ...],
+                   options: GuardOptions) -> bool:
+    """Whether the pruned body looks short enough to be worth an unpruned extraction.
+
+    `page_chars` and `kept_chars` are the page's paragraph text before and after pruning;
+    `prose` is each HTML removal's text outside links (a list of headlines is never the
+    article)."""
+    if not options.enabled or not prose:
         return False
     return (len(body) < options.short_share * page_chars
-            or max(map(len, taken)) > options.removed_ratio * len(body))
+            or kept_chars < options.kept_share * page_chars
+            or max(prose) > options.removed_ratio * len(body))
 
 
 def article_removals(body: str, unpruned: str, taken: tuple[str, ...],

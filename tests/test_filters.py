@@ -53,6 +53,23 @@ def test_dash_separated_headline_list_is_dropped_whole():
     assert [r.rule for r in result.removed] == ["headline-run"]
 
 
+@pytest.mark.parametrize("items", [
+    # An FAQ rendered as a list: questions with their answers.
+    ["-", "Do I need a permit for a harbour mooring?", "Yes. The council issues permits each spring for a small fee.",
+     "-", "How long is the waiting list?", "About two years, though it is shorter for small boats.",
+     "-", "Can I transfer my mooring?", "Only to a family member, and only with the harbour master's consent."],
+    # Bullet points that are sentences, as in "10 things you need to know" stories.
+    ["-", "The harbour master is retiring after thirty years in the job.", "Her deputy will take over in May.",
+     "-", "The ferry timetable changes next week.", "Sailings will leave every forty minutes.",
+     "-", "A new café opens on the quay on Saturday.", "It will stay open until ten at night."],
+])
+def test_lists_of_sentences_or_answered_questions_are_not_headline_lists(items):
+    body = ["The council published its answers to the questions residents ask most often about the harbour, "
+            "after a year in which the number of boats on the waiting list doubled and the quay was rebuilt.",
+            "Officials said the list below would be updated every spring, when the new permits are issued."] * 2
+    assert kept(body + items) == body + items
+
+
 def test_single_dash_line_is_not_a_headline_list():
     lines = ["Prices rose in March.", "-", "Analysts expect a cut in June, the bank said."]
     assert kept(lines) == lines
@@ -171,3 +188,17 @@ def test_a_card_kicker_goes_with_its_date_stamp():
     card = ["Airlines", "Dec 19, 2025", "Cathay Pacific launches a new suite on its Boeing 777s"]
     result = kept(BODY + card)
     assert "Airlines" not in result and "Dec 19, 2025" not in result
+
+
+def test_a_newsletter_name_line_above_its_pitch_goes_mid_article():
+    body = ["The harbour wall will be rebuilt before winter, the council decided on Tuesday night after a long debate.",
+            "Work starts in October and should take eleven weeks if the weather allows it, the engineers said."]
+    pitch = ["Harbour Weekly", "Every Friday: the week's harbour news and the tide tables. Join 12,000 readers."]
+    assert kept(body[:1] + pitch + body[1:]) == body
+
+
+def test_a_section_heading_in_sentence_case_above_a_pitch_stays():
+    body = ["The harbour wall will be rebuilt before winter, the council decided on Tuesday night after a long debate.",
+            "Work starts in October and should take eleven weeks if the weather allows it, the engineers said."]
+    lines = body[:1] + ["What happens next", "Join 12,000 readers who get the harbour news every Friday."] + body[1:]
+    assert kept(lines) == body[:1] + ["What happens next"] + body[1:]

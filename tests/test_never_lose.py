@@ -82,3 +82,28 @@ def test_a_database_made_before_warnings_gains_the_column(tmp_path):
     with sqlite3.connect(path) as db:
         rows = dict(db.execute("SELECT source, warnings FROM articles").fetchall())
     assert rows["old.html"] is None and json.loads(rows["signup.html"])
+
+
+def test_show_explain_prints_the_undo_and_the_warnings():
+    from click.testing import CliRunner
+
+    from scraper.cli import cli
+
+    result = CliRunner().invoke(cli, ["show", str(PAGES / "signup-wrapped-short-post.html"), "--explain"])
+    assert "[safety net] email-signup-form: took article text that the unpruned page keeps; undone" in result.stdout
+    assert "[warning] html rules took article text: 1 removal(s) undone" in result.stdout
+
+
+def test_an_article_pruned_away_behind_a_long_link_list_comes_back():
+    # The article's container has a promo-like class; once it is gone, trafilatura takes the
+    # site's long link lists for the body, which is not short at all: what gives it away is
+    # that pruning took nearly all of the page's paragraph text.
+    para = "The tide tables for the estuary were wrong for three weeks in March, and two boats ran aground."
+    links = "".join(f'<li><a href="/s{i}">Section number {i} of the site with a long name</a></li>' for i in range(60))
+    page = f"""<html><head><title>Tide tables</title></head><body><nav><ul>{links}</ul></nav>
+    <div class="promo-article"><h1>Tide tables were wrong</h1>{f'<p>{para}</p>' * 4}</div>
+    <footer><ul>{links}</ul></footer></body></html>"""
+    article = clean_html(page)
+    assert "two boats ran aground" in article.text and "Section number" not in article.text
+    assert article.reverted == ("ad-slot: took article text that the unpruned page keeps; undone",)
+    assert "two boats ran aground" not in clean_html(page, options=NO_GUARD).text
