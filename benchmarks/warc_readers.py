@@ -4,7 +4,8 @@ Content-Type and payload read, as `scraper.sources.warc` needs them.
     python benchmarks/make_warc.py ../shared/bench/aeb ../shared/bench/wcxb-dev -o pages.warc.gz
     python benchmarks/warc_readers.py pages.warc.gz --reps 3
 
-Also reads a copy cut off in the middle of a record, to show what each reader does there.
+Also reads a copy cut off in the middle of a record, and a small uncompressed WARC with a
+garbled record between good ones, to show what each reader does there.
 """
 
 from __future__ import annotations
@@ -66,7 +67,31 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001  (what each reader raises is the finding)
             print(f"{name:9s} truncated copy: {type(exc).__name__}: {exc}")
     cut.unlink()
+    # A garbled record between good ones, in an uncompressed WARC: who reads on past it?
+    garbled = args.warc.with_name("garbled-" + args.warc.name.removesuffix(".gz"))
+    garbled.write_bytes(_records(3, b"") + b"WARC/1.0\r\nbroken header\r\n\r\n" + _records(3, b"after-"))
+    for name, read in (("warcio", with_warcio), ("fastwarc", with_fastwarc)):
+        try:
+            records, _ = read(garbled)
+            print(f"{name:9s} garbled record between 3 and 3 good responses: read {records}")
+        except Exception as exc:  # noqa: BLE001
+            print(f"{name:9s} garbled record: {type(exc).__name__}: {exc}")
+    garbled.unlink()
     return 0
+
+
+def _records(n: int, prefix: bytes) -> bytes:
+    import io
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    for i in range(n):
+        body = b"<p>page %d</p>" % i
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(f"https://x.invalid/{prefix.decode()}{i}", "response",
+                                                      payload=io.BytesIO(body), length=len(body), http_headers=headers))
+    return out.getvalue()
 
 
 if __name__ == "__main__":

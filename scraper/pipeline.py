@@ -1,4 +1,5 @@
-"""Batches: find the inputs, clean each in worker processes, hand every result to a store.
+"""Batches: clean each input Page (from `scraper.sources`) in worker processes, hand every
+result to a store.
 
 Every input ends as exactly one `Article` or one `Failure` (a mailbox is one input per message,
 and an e-mail digest split into stories one article per story); a bad input never stops the batch.
@@ -7,7 +8,8 @@ and its memory (`BatchOptions.page_timeout`, `max_memory`, enforced in worker pr
 `scraper.pagepool`); a page over a limit is a recorded failure. A batch
 runs in two passes when it learns site templates: the first fingerprints every page, the second
 cleans every page with its site's template, so the first pages of a site are cleaned as well as
-the last.
+the last; only that holds the inputs in a list. Without learning, Pages are taken as workers are
+free, so a stream of any length flows through in constant memory.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from .blocks import PagePrint, TemplateOptions, fingerprint_page
 from . import newsletters as mail
 from .pagepool import MEMORY_EXCEEDED, PageLimits, PagePool
 from .sources import HTML_SUFFIXES, TEXT_SUFFIXES, Page, find_inputs, stdin_input
-from .sources.page import EMAIL, HTML, TEXT
+from .sources.page import EMAIL, TEXT
 from .templates import TemplateLearner
 
 __all__ = ["BatchOptions", "Input", "Page", "clean_input", "find_inputs", "read_input", "run_batch", "stdin_input"]

@@ -85,3 +85,18 @@ def test_a_50_mb_stream_runs_in_constant_memory() -> None:
     # Held whole, 50 MB of input would add at least 50 MB; streamed, the peak stays near a
     # single record's (the interpreter and lxml set the baseline).
     assert peak - baseline < 20 * 1024, (baseline, peak)
+
+
+def test_a_batch_without_learning_takes_its_pages_as_it_goes() -> None:
+    from itertools import count, islice
+
+    from scraper.pipeline import BatchOptions, run_batch
+    from scraper.sources import Page
+
+    endless = (Page(f"stream:{n}", article_page(title=f"Harbour story {n}"), url=f"{URL}-{n}") for n in count())
+    for options in (BatchOptions(learn_templates=False, page_timeout=None, max_memory=None),
+                    BatchOptions(learn_templates=False, jobs=2)):
+        results = run_batch(endless, options)
+        first = list(islice(results, 3))
+        results.close()
+        assert len(first) == 3 and all(r.id for r in first)

@@ -98,3 +98,55 @@ def test_warc_pages_are_yielded_lazily_with_their_record_fields(tmp_path: Path) 
     assert ("Content-Type", "text/html; charset=utf-8") in page.headers
     assert list(pages) == []
     assert sources.skipped["WARC request record"] == 1 and sum(sources.skipped.values()) == 7
+
+
+def test_a_gzip_encoded_payload_is_decoded_and_a_bomb_stops_at_max_bytes(tmp_path: Path) -> None:
+    import gzip
+
+    def encoded(w, url: str, body: bytes):
+        record = response(w, url, gzip.compress(body))
+        record.http_headers.add_header("Content-Encoding", "gzip")
+        return record
+
+    bomb = b"<p>" + b"a" * (20 << 20)
+    warc = write_warc(tmp_path / "a.warc.gz", lambda w: [encoded(w, URL, article_page().encode()),
+                                                         encoded(w, f"{URL}-bomb", bomb)])
+    result, records = run(str(warc), "--max-bytes", "1MB")
+    by_url = {r["url"]: r for r in records}
+    assert "harbour wall" in by_url[URL]["text"]
+    assert by_url[f"{URL}-bomb"]["reason"] == "WARC record larger than 1 MB"
+
+
+def test_a_broken_encoded_payload_is_its_failure_and_the_file_goes_on(tmp_path: Path) -> None:
+    import gzip
+
+    def encoded(w, url: str, body: bytes):
+        record = response(w, url, body)
+        record.http_headers.add_header("Content-Encoding", "gzip")
+        return record
+
+    warc = write_warc(tmp_path / "a.warc.gz", lambda w: [
+        encoded(w, f"{URL}-plain", b"<p>not gzip at all</p>"),
+        encoded(w, f"{URL}-cut", gzip.compress(article_page().encode())[:-40]),
+        response(w, URL, article_page().encode())])
+    result, records = run(str(warc))
+    by_url = {r["url"]: r.get("reason") for r in records}
+    assert by_url == {f"{URL}-plain": "undecodable gzip HTTP payload",
+                      f"{URL}-cut": "truncated gzip HTTP payload", URL: None}
+
+
+def test_a_chunked_payload_is_joined_and_a_broken_one_is_its_failure(tmp_path: Path) -> None:
+    page = article_page().encode()
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(page[i:i + 1000]), page[i:i + 1000]) for i in range(0, len(page), 1000))
+
+    def chunks(w, url: str, body: bytes):
+        record = response(w, url, body)
+        record.http_headers.add_header("Transfer-Encoding", "chunked")
+        return record
+
+    warc = write_warc(tmp_path / "a.warc.gz", lambda w: [chunks(w, URL, chunked + b"0\r\n\r\n"),
+                                                         chunks(w, f"{URL}-cut", chunked[:1500])])
+    result, records = run(str(warc))
+    by_url = {r["url"]: r for r in records}
+    assert "harbour wall" in by_url[URL]["text"]
+    assert by_url[f"{URL}-cut"]["reason"] == "broken chunked HTTP payload"
