@@ -52,3 +52,16 @@ def test_a_file_that_is_not_parquet_is_one_failure(tmp_path: Path) -> None:
     path.write_bytes(b"PAR1 not really")
     result, [failure] = run(str(path))
     assert failure["reason"].startswith("unreadable Parquet") and result.exit_code == 1
+
+
+def test_without_pyarrow_a_parquet_input_is_a_usage_error_with_the_install_command(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    path = tmp_path / "pages.parquet"
+    pq.write_table(pa.table({"html": [article_page()]}), path)
+    hide = ("import sys; sys.modules['pyarrow'] = None; sys.argv = ['scraper', *sys.argv[1:]]; "
+            "from scraper.cli import main; main()")
+    result = subprocess.run([sys.executable, "-c", hide, "clean", str(path), "-o", "-"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == "error: reading Parquet needs pyarrow: pip install pyarrow\n"

@@ -14,7 +14,7 @@ from .jsonl import RecordOptions, record_page
 from .page import Page
 
 PARQUET_SUFFIXES = (".parquet",)
-PARQUET_MISSING = "reading Parquet needs pyarrow: pip install 'scraper[parquet]'"
+PARQUET_MISSING = "reading Parquet needs pyarrow: pip install pyarrow"
 _ROWS = 64
 
 
