@@ -9,7 +9,8 @@ import select
 import subprocess
 import sys
 import threading
-import time
+
+import pytest
 
 from pages import article_page
 
@@ -100,3 +101,24 @@ def test_a_batch_without_learning_takes_its_pages_as_it_goes() -> None:
         first = list(islice(results, 3))
         results.close()
         assert len(first) == 3 and all(r.id for r in first)
+
+
+@pytest.mark.parametrize("gzip", [False, True], ids=["warc", "warc.gz"])
+def test_a_warc_stream_gives_records_before_it_ends(tmp_path, gzip: bool) -> None:
+    from warcs import response, write_warc
+    warc = write_warc(tmp_path / "a.warc", lambda w: [response(w, f"{URL}-{n}", _html(n)) for n in range(12)], gzip=gzip)
+    proc = _scraper("-j", "1")
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(warc.read_bytes())
+        proc.stdin.flush()
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        assert ready, "no output within 60 s while stdin was still open"
+        assert json.loads(proc.stdout.readline())["url"] == f"{URL}-0" and proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _html(n: int) -> bytes:
+    return article_page(title=f"Harbour story {n}").encode()
