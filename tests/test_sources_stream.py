@@ -4,7 +4,6 @@ record out before the input ends (real processes, real pipes)."""
 from __future__ import annotations
 
 import json
-import os
 import select
 import subprocess
 import sys
