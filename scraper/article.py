@@ -103,11 +103,17 @@ class Article:
     # Why this record may be poor ("body much shorter than the page text", "full extraction
     # used", ...): a pipeline can filter low-confidence records on it.
     warnings: tuple[str, ...] = ()
+    # The input record's other fields (a JSONL line's, a Parquet row's; a WARC record's fetch
+    # time as `fetched`), passed through as they came: written under their own names, or as
+    # `input_<name>` where a name is an article field's.
+    fields: dict[str, Any] = field(default_factory=dict)
     word_count: int = field(init=False)
     content_hash: str = field(init=False)
 
     def __post_init__(self) -> None:
         _clean_fields(self)
+        if self.fields:
+            object.__setattr__(self, "fields", {encodable(str(k)): _safe(v) for k, v in self.fields.items()})
         object.__setattr__(self, "word_count", len(_WORD.findall(self.text)))
         digest = hashlib.sha256(" ".join(self.text.split()).encode("utf-8")).hexdigest()
         object.__setattr__(self, "content_hash", digest[:32])
@@ -118,7 +124,27 @@ class Article:
         data["removed"] = [r.to_dict() for r in self.removed]
         data["reverted"] = list(self.reverted)
         data["warnings"] = list(self.warnings)
+        for name, value in data.pop("fields").items():
+            data[f"input_{name}" if name in data or name == "fields" else name] = value
         return data
+
+
+def _safe(value: Any) -> Any:
+    """A pass-through value any output can write: JSON types, with every string `encodable`
+    (dates as ISO 8601, bytes decoded, anything else as its string)."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return encodable(value)
+    if isinstance(value, bytes):
+        return encodable(value.decode("utf-8", "replace"))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {encodable(str(k)): _safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_safe(v) for v in value]
+    return encodable(str(value))
 
 
 FIELDS: tuple[str, ...] = (

@@ -27,7 +27,8 @@ from .crawl import Crawl, CrawlOptions
 from .errors import ScraperError
 from .fetch import DEFAULT_USER_AGENT, FetchOptions
 from .evaluate import EvalOptions, default_systems, evaluate, render_markdown
-from .pipeline import BatchOptions, Input, clean_input, find_inputs, run_batch, stdin_input
+from .pipeline import BatchOptions, Input, clean_input, find_inputs, run_batch
+from .sources import FORMATS, RecordOptions, SourceOptions, open_sources
 from .newsletters import MailOptions
 from .templates import TemplateLearner, learn_rule_file
 from .outfiles import reason_of
@@ -156,6 +157,8 @@ _CLEAN_EXAMPLES = _examples(
     "curl -s https://example.com/news/a | scraper clean - --url https://example.com/news/a -o out.db",
     "scraper clean -v newsletters/ --rules my-rules.toml -o newsletters/",
     "scraper clean inbox.mbox ~/Maildir/newsletters -o articles.jsonl --split-digest",
+    "scraper clean crawl.warc.gz -o articles.jsonl",
+    "zstdcat pages.jsonl.zst | scraper clean - -o - --html-field content > articles.jsonl",
 )
 
 
@@ -183,18 +186,26 @@ _CLEAN_EXAMPLES = _examples(
                    "batch and from earlier runs into the same output.")
 @click.option("--split-digest", is_flag=True,
               help="E-mails: one record per story of a briefing (heading = title, its read-more link = url).")
+@click.option("--input-format", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="How to read every input: auto = by suffix (.warc[.gz], .jsonl[.gz|.zst], .parquet, "
+                   "else pages), stdin sniffed (WARC, JSONL, an e-mail or mbox, else one page).")
+@click.option("--html-field", default="html", show_default=True, help="JSONL/Parquet: the field holding the page.")
+@click.option("--url-field", default="url", show_default=True, help="JSONL/Parquet: the field holding its URL.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @verbose_option
 def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[str, ...], jobs: int,
           max_bytes: str, page_timeout: float, max_memory: str, no_learn: bool, split_digest: bool,
-          quiet: bool) -> None:
+          input_format: str, html_field: str, url_field: str, quiet: bool) -> None:
     """Clean saved pages, scraped text and newsletter e-mails into articles.
 
     INPUTS are .html, .htm, .html.gz or .txt files, .eml files, mbox files, Maildir folders,
-    folders (searched recursively for those, symlinked folders included), or '-' for stdin (an
-    e-mail or an mbox is recognised). Every input (every message of a mailbox) ends as one
-    article or one recorded failure with its reason; the summary goes to stderr. Exit code 1
-    when any input failed, 130 when interrupted (what was done so far is kept).
+    folders (searched recursively for those, symlinked folders included), WARC files (.warc,
+    .warc.gz: HTML responses; other records are counted as skipped), JSON Lines (.jsonl, .gz,
+    .zst) and Parquet files (one page per record, other fields passed through), or '-' for stdin
+    (a WARC or JSONL stream is cleaned record by record; an e-mail or an mbox is recognised).
+    Every input (every message or record) ends as one article or one recorded failure with its
+    reason; the summary goes to stderr. Exit code 1 when any input failed, 130 when interrupted
+    (what was done so far is kept). Record inputs and streams turn template learning off.
     """
     limits = {}
     for flag, value in (("--max-bytes", max_bytes), ("--max-memory", max_memory)):
@@ -205,13 +216,23 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
     if limits["--max-bytes"] <= 0:
         _fail_usage("--max-bytes: must be more than 0")
     clean_options = replace(_clean_options(rules), max_bytes=limits["--max-bytes"])
-    options = BatchOptions(clean=clean_options, url=url, jobs=jobs, learn_templates=not no_learn,
-                           page_timeout=page_timeout or None, max_memory=limits["--max-memory"] or None,
-                           mail=MailOptions(split_digest=split_digest))
+    source_options = SourceOptions(input_format, RecordOptions(html_field, url_field, max_bytes=limits["--max-bytes"]), url)
+    if input_format == "parquet" and "-" in inputs:
+        _fail_usage("Parquet cannot be read from stdin (it needs a seekable file); give its path")
     try:
         store = open_store(output, stdout=sys.stdout, stderr=sys.stderr)
     except ScraperError as exc:
         _fail_usage(exc.reason)
+    try:  # after the store: its lock is taken before stdin is waited for (sniffed)
+        sources = open_sources(inputs, source_options, sys.stdin.buffer if "-" in inputs else None)
+    except ScraperError as exc:
+        store.close()
+        _fail_usage(exc.reason)
+    # Record inputs carry their pages' bytes: learning (two passes) would hold them all.
+    options = BatchOptions(clean=clean_options, url=url, jobs=jobs,
+                           learn_templates=not no_learn and not sources.holds_records,
+                           page_timeout=page_timeout or None, max_memory=limits["--max-memory"] or None,
+                           mail=MailOptions(split_digest=split_digest))
     counts: Counter[str] = Counter()
     interrupted = False
     write_error: OSError | None = None
@@ -219,13 +240,12 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
         learner = TemplateLearner(options.templates) if options.learn_templates else None
         if learner is not None:
             learner.load(store)
-        stdin_items = [stdin_input(sys.stdin.buffer.read(), url)] if "-" in inputs else []
-        paths = [i for i in inputs if i != "-"]
-        results = run_batch(find_inputs([*stdin_items, *paths]), options, learner)
+        results = run_batch(iter(sources), options, learner)
         try:
             record(_progress(results, quiet, "page"), store, counts)
         finally:
             results.close()  # stops the worker processes at once when interrupted
+            counts.update({f"skipped: {reason}": n for reason, n in sources.skipped.items()})
         if learner is not None:
             learner.save(store)
     except KeyboardInterrupt:

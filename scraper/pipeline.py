@@ -1,4 +1,5 @@
-"""Batches: find the inputs, clean each in worker processes, hand every result to a store.
+"""Batches: clean each input Page (from `scraper.sources`) in worker processes, hand every
+result to a store.
 
 Every input ends as exactly one `Article` or one `Failure` (a mailbox is one input per message,
 and an e-mail digest split into stories one article per story); a bad input never stops the batch.
@@ -7,15 +8,14 @@ and its memory (`BatchOptions.page_timeout`, `max_memory`, enforced in worker pr
 `scraper.pagepool`); a page over a limit is a recorded failure. A batch
 runs in two passes when it learns site templates: the first fingerprints every page, the second
 cleans every page with its site's template, so the first pages of a site are cleaned as well as
-the last.
+the last; only that holds the inputs in a list. Without learning, Pages are taken as workers are
+free, so a stream of any length flows through in constant memory.
 """
 
 from __future__ import annotations
 
 import gzip
 import logging
-import hashlib
-import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -28,28 +28,18 @@ from .decode import decode_bytes
 from .errors import CONTAINED, InputError
 from .blocks import PagePrint, TemplateOptions, fingerprint_page
 from . import newsletters as mail
-from .savedpages import read_index
 from .pagepool import MEMORY_EXCEEDED, PageLimits, PagePool
+from .sources import HTML_SUFFIXES, TEXT_SUFFIXES, Page, find_inputs, stdin_input
+from .sources.page import EMAIL, TEXT
 from .templates import TemplateLearner
+
+__all__ = ["BatchOptions", "Input", "Page", "clean_input", "find_inputs", "read_input", "run_batch", "stdin_input"]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
-TEXT_SUFFIXES = (".txt", ".txt.gz")
-
-
-@dataclass(frozen=True)
-class Input:
-    """One item of a batch: a file path as given, or in-memory data (stdin)."""
-
-    source: str
-    data: bytes | None = None
-    # A message inside a mailbox file: (file, start, end), read only when it is cleaned.
-    span: tuple[str, int, int] | None = None
-    # A page saved by `crawl --save-html`: the URL it was fetched from and its HTTP charset.
-    url: str | None = None
-    http_charset: str | None = None
+# A batch item is a Page (scraper.sources); `Input` is its older name.
+Input = Page
 
 
 @dataclass(frozen=True)
@@ -72,70 +62,17 @@ class BatchOptions:
         return PageLimits(self.page_timeout, self.max_memory)
 
 
-def stdin_input(data: bytes, url: str | None = None) -> Input:
-    """Standard input as a batch item, with a source of its own: the page URL when given, else
-    `stdin:` and a hash of the content, so two piped pages never replace each other's record."""
-    return Input(url or f"stdin:{hashlib.sha256(data).hexdigest()[:16]}", data)
-
-
-def _cleanable(path: Path) -> bool:
-    return path.name.lower().endswith(HTML_SUFFIXES + TEXT_SUFFIXES + mail.EML_SUFFIXES + mail.MBOX_SUFFIXES)
-
-
-def _messages(source: str, data: bytes | None = None) -> Iterator[Input]:
-    """An input as itself, or as one input per message when it is an mbox."""
-    if source.lower().endswith(HTML_SUFFIXES + TEXT_SUFFIXES):
-        yield Input(source, data)
-        return
-    for ref in mail.expand(source, data):
-        yield Input(ref.source, ref.data, ref.span)
-
-
-def find_inputs(paths: Iterable[str | Input]) -> Iterator[Input]:
-    """Expand folders recursively (cleanable suffixes only, sorted; a Maildir gives its
-    messages) and mbox files into their messages; other files are taken as given.
-
-    Symlinked sub-folders are followed, each real folder once, so a link loop ends."""
-    for given in paths:
-        if isinstance(given, Input):  # stdin: sniffed for an mbox
-            yield from _messages(given.source, given.data)
-            continue
-        path = Path(given)
-        if path.is_dir():
-            saved = read_index(path)
-            seen: set[str] = set()
-            for root, dirs, files in os.walk(path, followlinks=True):
-                real = os.path.realpath(root)
-                if real in seen:
-                    dirs.clear()
-                    continue
-                seen.add(real)
-                dirs[:] = sorted(d for d in dirs if os.path.realpath(os.path.join(root, d)) not in seen)
-                if mail.is_maildir(Path(root)):
-                    # Its messages, then its Maildir++ subfolders (".Newsletters/cur/…").
-                    dirs[:] = [d for d in dirs if d not in ("cur", "new", "tmp")]
-                    yield from (Input(str(p)) for p in mail.maildir_files(Path(root)))
-                    continue
-                for name in sorted(files):
-                    if not _cleanable(Path(name)):
-                        continue
-                    page = saved.get(os.path.realpath(os.path.join(root, name))) if saved else None
-                    if page is not None:
-                        yield Input(str(Path(root) / name), url=page.url, http_charset=page.http_charset)
-                    else:
-                        yield from _messages(str(Path(root) / name))
-        else:
-            yield from _messages(given)
-
-
 def _megabytes(limit: int) -> str:
     if limit >= 2**20:
         return f"{limit / 2**20:.4g} MB"
     return f"{limit / 2**10:.4g} KB" if limit >= 2**10 else f"{limit} bytes"
 
 
-def read_input(item: Input, limit: int) -> bytes:
-    """The raw bytes of an input, gunzipped when the name ends in `.gz`; at most `limit` bytes."""
+def read_input(item: Input, limit: int) -> bytes | str:
+    """The raw bytes of an input (text when its source decoded it), gunzipped when the name ends
+    in `.gz`; at most `limit` bytes. A record its source could not read raises its reason."""
+    if item.error is not None:
+        raise InputError(item.error)
     if item.data is not None:
         if len(item.data) > limit:
             raise InputError(f"page larger than {_megabytes(limit)}")
@@ -164,16 +101,23 @@ def read_input(item: Input, limit: int) -> bytes:
     return data
 
 
-def _is_text(item: Input, data: bytes) -> bool:
+def _is_text(item: Input, data: bytes | str) -> bool:
+    if item.kind is not None:
+        return item.kind == TEXT
     name = item.source.lower()
     if name.endswith(TEXT_SUFFIXES):
         return True
     if name.endswith(HTML_SUFFIXES):
         return False
-    return not data.lstrip()[:1] == b"<"  # stdin or an unknown suffix: sniff
+    head = data.lstrip()[:1]
+    return head not in (b"<", "<")  # stdin, a record or an unknown suffix: sniff
 
 
-def _is_mail(item: Input, data: bytes) -> bool:
+def _is_mail(item: Input, data: bytes | str) -> bool:
+    if item.kind is not None:
+        return item.kind == EMAIL
+    if isinstance(data, str):
+        return False
     name = item.source.lower()
     if item.span is not None or name.endswith(mail.EML_SUFFIXES):
         return True
@@ -183,19 +127,31 @@ def _is_mail(item: Input, data: bytes) -> bool:
 def clean_input(item: Input, options: BatchOptions) -> Article | Failure | tuple[Article, ...]:
     """Clean one input into an article, or a failure with its reason; never raises ScraperError.
     An e-mail digest split into stories gives a tuple of articles."""
+    url = options.url or item.url
     try:
         data = read_input(item, options.clean.max_bytes)
         if _is_mail(item, data):
+            assert isinstance(data, bytes)
             articles = mail.clean_message(data, options.clean, options.mail, source=item.source, url=options.url)
-            return articles[0] if len(articles) == 1 else tuple(articles)
-        url = options.url or item.url  # --url is the user's word; a crawl index comes next
+            return _stamped(articles[0], item) if len(articles) == 1 else tuple(_stamped(a, item) for a in articles)
         if _is_text(item, data):
-            text, _ = decode_bytes(data)
-            return clean_text(text, url, options=options.clean, source=item.source)
-        return clean_html(data, url, options=options.clean, http_charset=item.http_charset,
-                          source=item.source)
+            text = data if isinstance(data, str) else decode_bytes(data, item.charset)[0]
+            return _stamped(clean_text(text, url, options=options.clean, source=item.source), item)
+        return _stamped(clean_html(data, url, options=options.clean, http_charset=item.charset,
+                                   source=item.source), item)
     except CONTAINED as exc:
-        return Failure.of(item.source, exc, url=options.url or item.url)
+        return Failure.of(item.source, exc, url=url)
+
+
+def _stamped(article: Article, item: Input) -> Article:
+    """The article with its input's stable id (unless the input gave one, as an e-mail's
+    Message-ID) and the input's pass-through fields."""
+    fields = dict(item.fields)
+    if item.fetched is not None:
+        fields.setdefault("fetched", item.fetched)
+    if article.id is not None and not fields:
+        return article
+    return replace(article, id=article.id or item.stable_id, fields=fields)
 
 
 def _clean_in_worker(item: Input, options: BatchOptions) -> Article | Failure | tuple[Article, ...]:
@@ -212,17 +168,18 @@ def fingerprint_input(item: Input, options: BatchOptions) -> PagePrint | None:
     try:
         data = read_input(item, options.clean.max_bytes)
         if _is_mail(item, data):
+            assert isinstance(data, bytes)
             return mail.fingerprint_message(data, options.templates)
         if _is_text(item, data):
             return None
-        return fingerprint_page(data, options.url or item.url, options.templates, http_charset=item.http_charset)
+        return fingerprint_page(data, options.url or item.url, options.templates, http_charset=item.charset)
     except Exception:  # noqa: BLE001  (a page without a print only teaches nothing; pass two records why)
         return None
 
 
 def _failure(item: Input, options: BatchOptions, reason: str) -> Failure:
     """A page over its time or memory limit, or one that took its worker down: hostile input."""
-    return Failure(item.source, reason, "InputError", options.url)
+    return Failure(item.source, reason, "InputError", options.url or item.url)
 
 
 def _map(work: Callable[[Input, BatchOptions], T], tasks: Iterable[tuple[Input, BatchOptions]],
