@@ -103,6 +103,9 @@ class Article:
     # Why this record may be poor ("body much shorter than the page text", "full extraction
     # used", ...): a pipeline can filter low-confidence records on it.
     warnings: tuple[str, ...] = ()
+    # The `id` of an earlier record of the same job with the same (or, with near dedupe, nearly
+    # the same) text; set by the sink side (`scraper.sinks.dedupe`), None for an original.
+    duplicate_of: str | None = None
     word_count: int = field(init=False)
     content_hash: str = field(init=False)
 
@@ -124,7 +127,7 @@ class Article:
 FIELDS: tuple[str, ...] = (
     "url", "canonical_url", "title", "author", "date", "sitename", "description", "language",
     "text", "word_count", "content_hash", "source", "encoding", "removed", "reverted",
-    "warnings", "id", "list_id", "list_unsubscribe",
+    "warnings", "id", "list_id", "list_unsubscribe", "duplicate_of",
 )
 
 
