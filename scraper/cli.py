@@ -170,6 +170,7 @@ _CLEAN_EXAMPLES = _examples(
     "curl -s https://example.com/news/a | scraper clean - --url https://example.com/news/a -o out.db",
     "scraper clean -v newsletters/ --rules my-rules.toml -o newsletters/",
     "scraper clean inbox.mbox ~/Maildir/newsletters -o articles.jsonl --split-digest",
+    "scraper clean saved-pages/ -o corpus/pages.parquet --record-shape nested --dedupe near",
 )
 
 

@@ -130,10 +130,38 @@ def test_without_pyarrow_the_error_names_the_pip_command(tmp_path, monkeypatch):
     assert caught.value.reason == PIP_HINT == "writing .parquet needs pyarrow: pip install pyarrow"
 
 
-def test_a_crawl_into_parquet_is_a_one_line_usage_error(tmp_path):
+@pytest.mark.parametrize("name", ["out.parquet", "out.jsonl.gz", "out.jsonl.zst"])
+def test_a_crawl_into_an_output_it_cannot_resume_is_a_one_line_usage_error(tmp_path, name):
     urls = tmp_path / "urls.txt"
     urls.write_text("https://example.com/a\n")
-    done = CliRunner().invoke(cli, ["crawl", str(urls), "-o", str(tmp_path / "out.parquet")])
+    done = CliRunner().invoke(cli, ["crawl", str(urls), "-o", str(tmp_path / name)])
     assert done.exit_code == 2
     assert done.output.strip().splitlines() == [
-        f"error: a crawl cannot resume into {tmp_path / 'out.parquet'}: crawl into .jsonl, .db or a folder, then convert"]
+        f"error: a crawl cannot resume into {tmp_path / name}: crawl into .jsonl, .db or a folder, then convert"]
+    assert not (tmp_path / f"{name}.state.db").exists()
+
+
+def test_input_fields_passed_through_land_in_the_fields_column(tmp_path):
+    from scraper.sinks import parquet
+    record = parquet._fold_extra({"id": "1", "text": "t", "fields": {"lang_score": 0.9}, "crawl": "CC-2025"},
+                                 {"id", "text"})
+    assert json.loads(record["fields"]) == {"lang_score": 0.9, "crawl": "CC-2025"}
+    assert parquet._fold_extra({"id": "1"}, {"id"})["fields"] is None
+
+
+def test_unopenable_parquet_and_compressed_outputs_are_a_one_line_usage_error(tmp_path):
+    [page] = pages(tmp_path / "in", 1)
+    (tmp_path / "dir.parquet").mkdir()
+    (tmp_path / "dir.jsonl.gz").mkdir()
+    (tmp_path / "junk.parquet").write_text("not parquet at all")
+    cases = {"/no/such/dir/o.parquet": "no such file or directory",
+             "/no/such/dir/o.jsonl.zst": "no such file or directory",
+             str(tmp_path / "dir.parquet"): "is a directory",
+             str(tmp_path / "dir.jsonl.gz"): "is a directory",
+             str(tmp_path / "junk.parquet"): "junk.parquet is not a readable Parquet file"}
+    for output, reason in cases.items():
+        result = CliRunner().invoke(cli, ["clean", page, "-o", output, "-q"])
+        assert result.exit_code == 2, (output, result.output)
+        assert result.stderr.startswith(f"error: cannot open output {output}: ") and reason in result.stderr
+        assert result.stderr.count("\n") == 1
+    assert (tmp_path / "junk.parquet").read_text() == "not parquet at all"  # left as it was

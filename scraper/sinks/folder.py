@@ -11,7 +11,7 @@ from pathlib import Path
 from collections.abc import Callable, Iterator
 
 from ..article import Article, Failure
-from ..errors import InputError, OutputError
+from ..errors import InputError, OutputError, RecordError
 from ..markdown import to_markdown
 from ..outfiles import Outcomes, OutputLock, compact, cut_torn_tail, json_line as _line, utc_now as _now
 from ..templatefile import SiteTemplate, TemplateFile
@@ -105,7 +105,11 @@ class FolderStore:
     def add(self, article: Article) -> None:
         source = article.source or article.url or article.content_hash
         stem = safe_name(article)
-        self._write(f"{stem}.json", json.dumps(flat_record(article), ensure_ascii=False, indent=2) + "\n")
+        try:
+            data = json.dumps(flat_record(article), ensure_ascii=False, indent=2, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise RecordError(f"cannot be written as JSON: {' '.join(str(exc).split())[:200]}") from exc
+        self._write(f"{stem}.json", data + "\n")
         self._write(f"{stem}.md", to_markdown(article))
         old = self._stems.get(source)
         if old != stem:

@@ -77,7 +77,7 @@ class JsonlSink:
 
     def add(self, article: Article) -> None:
         line = json_bytes(shape_record(article, self.shape))  # whole before anything is written
-        self._articles.write(line)
+        self._articles.write(line, article.source)
         self._outcomes.article[article.source or ""] = True
 
     def fail(self, failure: Failure) -> None:

@@ -128,7 +128,7 @@ class PlainLines:
         cut_torn_tail(path)
         self._fh = path.open("ab")
 
-    def write(self, line: bytes) -> None:
+    def write(self, line: bytes, source: str | None = None) -> None:
         self._fh.write(line)
         self._fh.flush()
 
@@ -173,9 +173,14 @@ class CompressedLines:
             _merge(path, self.partial, codec, lambda source: False)
         self._raw = self.partial.open("wb")
         self._fh = codec.writer(self._raw)
+        self._sources: set[str] = set()
+        self._repeated = False
 
-    def write(self, line: bytes) -> None:
+    def write(self, line: bytes, source: str | None = None) -> None:
         self._fh.write(line)
+        if source is None or source in self._sources:
+            self._repeated = True
+        self._sources.add(source or "")
 
     def sync(self) -> None:
         self._fh.flush()
@@ -184,10 +189,21 @@ class CompressedLines:
     def close(self, drop: Callable[[str], bool] | None) -> None:
         self._fh.close()
         self._raw.close()
-        if drop is not None:
-            _merge(self.path, self.partial, self.codec, drop)
-        else:
+        if drop is None:
             self.partial.unlink(missing_ok=True)
+        elif not self.path.exists() and not self._repeated and not any(map(drop, self._sources)):
+            _fsync(self.partial)  # a first run with one line per source: the partial file is the output
+            os.replace(self.partial, self.path)
+        else:
+            _merge(self.path, self.partial, self.codec, drop)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _merge(path: Path, partial: Path, codec: Codec, drop: Callable[[str], bool]) -> None:

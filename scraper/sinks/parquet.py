@@ -71,7 +71,11 @@ def schema(shape: RecordShape) -> Any:
 
 
 def _fold_extra(record: dict[str, Any], known: set[str]) -> dict[str, Any]:
+    """Input fields passed through (top-level keys the schema lacks, or a `fields` mapping) as
+    one JSON object in the `fields` column: the schema stays fixed whatever the inputs carry."""
     extra = {k: record.pop(k) for k in [k for k in record if k not in known]}
+    if isinstance(extra.get("fields"), dict):
+        extra = {**extra.pop("fields"), **extra}
     record["fields"] = json.dumps(extra, ensure_ascii=False, allow_nan=False) if extra else None
     return record
 
@@ -96,6 +100,11 @@ class ParquetSink:
                 log.warning("removing %s: the unfinished part of a killed run (its records were not kept)", stale)
                 stale.unlink()
             self._old = self._parts()
+            for part in self._old:  # checked now: a re-run rewrites them at close
+                try:
+                    self._pq.read_metadata(part)
+                except (self._pa.ArrowException, OSError) as exc:
+                    raise OutputError(f"cannot open output {path}: {part.name} is not a readable Parquet file") from exc
             self._failures = PlainLines(self.failures_path)
         except BaseException:
             self._lock.release()
