@@ -87,3 +87,14 @@ def test_flat_stays_the_default_shape(tmp_path):
     record = json.loads((tmp_path / "out.jsonl").read_text())
     assert {"id", "title", "text", "source", "content_hash", "duplicate_of"} <= set(record)
     assert "metadata" not in record
+
+
+def test_review_reads_nested_records_as_flat_ones(tmp_path):
+    from scraper.review.sources import read_store
+    inputs = pages(tmp_path / "in", 2)
+    for shape in ("flat", "nested"):
+        assert clean(*inputs, "-o", str(tmp_path / f"{shape}.jsonl"), "--record-shape", shape).exit_code == 0
+    flat = list(read_store(str(tmp_path / "flat.jsonl")))
+    nested = list(read_store(str(tmp_path / "nested.jsonl")))
+    keys = ("source", "title", "text", "removed", "id")
+    assert [[r[k] for k in keys] for r in nested] == [[r[k] for k in keys] for r in flat]
