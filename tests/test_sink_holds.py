@@ -10,7 +10,7 @@ import pytest
 
 from scraper.article import Article, Failure
 from scraper.resume import drop_failures, reconcile
-from scraper.sinks import Held, open_sink
+from scraper.sinks import Held, SinkOptions, open_sink
 from scraper.state import CrawlState
 
 URLS = ["http://a.test/1", "http://a.test/2", "http://a.test/3"]
@@ -20,9 +20,11 @@ def held(sink) -> dict[str, str]:
     return {h.source: h.status for h in sink.held_since(lambda key: None, True)}
 
 
-@pytest.mark.parametrize("name", ["out.jsonl", "out.db", "out-folder"])
-def test_a_sink_lists_what_it_holds_and_drops_the_failures_it_is_told_to(tmp_path: Path, name: str) -> None:
-    sink = open_sink(str(tmp_path / name))
+@pytest.mark.parametrize("name,shape", [("out.jsonl", "flat"), ("out.jsonl", "nested"), ("out.db", "flat"),
+                                        ("out-folder", "flat")])
+def test_a_sink_lists_what_it_holds_and_drops_the_failures_it_is_told_to(tmp_path: Path, name: str,
+                                                                         shape: str) -> None:
+    sink = open_sink(str(tmp_path / name), SinkOptions(shape=shape))  # type: ignore[arg-type]
     sink.add(Article("Rivers return to the valley.", source=URLS[0]))
     sink.fail(Failure(URLS[1], "HTTP 503", "HTTPStatusError"))
     sink.fail(Failure(URLS[2], "not HTML", "SkippedError", status="skipped"))
@@ -31,7 +33,7 @@ def test_a_sink_lists_what_it_holds_and_drops_the_failures_it_is_told_to(tmp_pat
     sink.drop_failures(lambda source: source == URLS[1])
     sink.fail(Failure("http://a.test/4", "HTTP 404", "HTTPStatusError"))  # still appends after the rewrite
     sink.close()
-    again = open_sink(str(tmp_path / name))
+    again = open_sink(str(tmp_path / name), SinkOptions(shape=shape))  # type: ignore[arg-type]
     try:
         assert held(again) == {URLS[0]: "done", URLS[2]: "skipped", "http://a.test/4": "failed"}
     finally:
