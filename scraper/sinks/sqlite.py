@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS templates (
 """
 _JSON_COLUMNS = ("removed", "reverted", "warnings")
 _ARTICLE_COLUMNS = [f for f in FIELDS if f not in _JSON_COLUMNS] + [*_JSON_COLUMNS, "cleaned_at"]
-# Columns added after the first release: a database made before them gains them on open.
+# Columns added after the first release: a database made before them gains them on open (as
+# does any `Article` field added later, as TEXT).
 _ADDED_COLUMNS = {"warnings": "TEXT", "id": "TEXT", "list_id": "TEXT", "list_unsubscribe": "TEXT",
                   "duplicate_of": "TEXT"}
 
@@ -50,7 +51,7 @@ class SqliteSink:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(_SCHEMA)
             present = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
-            for column, kind in _ADDED_COLUMNS.items():
+            for column, kind in {**dict.fromkeys(_ARTICLE_COLUMNS, "TEXT"), **_ADDED_COLUMNS}.items():
                 if column not in present:
                     self.db.execute(f"ALTER TABLE articles ADD COLUMN {column} {kind}")
         except sqlite3.Error as exc:
@@ -75,7 +76,9 @@ class SqliteSink:
     def add(self, article: Article) -> None:
         data = article.to_dict()
         data["id"] = record_id(article)
-        row = [data[c] for c in _ARTICLE_COLUMNS[:-4]]
+        # A mapping or list in a field (input fields passed through) is stored as JSON text.
+        row = [v if v is None or isinstance(v, str | int | float) else json_bytes(v).decode().rstrip()
+               for v in (data.get(c) for c in _ARTICLE_COLUMNS[:-4])]
         row += [json_bytes(data[c]).decode().rstrip() for c in _JSON_COLUMNS] + [_now()]
         marks = ",".join("?" * len(_ARTICLE_COLUMNS))
         try:
