@@ -107,6 +107,9 @@ class Article:
     # time as `fetched`), passed through as they came: written under their own names, or as
     # `input_<name>` where a name is an article field's.
     fields: dict[str, Any] = field(default_factory=dict)
+    # The `id` of an earlier record of the same job with the same (or, with near dedupe, nearly
+    # the same) text; set by the sink side (`scraper.sinks.dedupe`), None for an original.
+    duplicate_of: str | None = None
     word_count: int = field(init=False)
     content_hash: str = field(init=False)
 
@@ -150,7 +153,7 @@ def _safe(value: Any) -> Any:
 FIELDS: tuple[str, ...] = (
     "url", "canonical_url", "title", "author", "date", "sitename", "description", "language",
     "text", "word_count", "content_hash", "source", "encoding", "removed", "reverted",
-    "warnings", "id", "list_id", "list_unsubscribe",
+    "warnings", "id", "list_id", "list_unsubscribe", "duplicate_of",
 )
 
 

@@ -24,7 +24,7 @@ from . import __name__ as _pkg
 from .article import Article, Failure
 from .clean import CleanOptions, rulebook
 from .crawl import Crawl, CrawlOptions
-from .errors import ScraperError
+from .errors import RecordError, ScraperError
 from .fetch import DEFAULT_USER_AGENT, FetchOptions
 from .evaluate import EvalOptions, default_systems, evaluate, render_markdown
 from .pipeline import BatchOptions, Input, clean_input, find_inputs, run_batch
@@ -32,6 +32,10 @@ from .sources import FORMATS, RecordOptions, SourceOptions, open_sources
 from .newsletters import MailOptions
 from .templates import TemplateLearner, learn_rule_file
 from .outfiles import reason_of
+from .sinks import SinkOptions
+from .sinks.dedupe import MODES as _DEDUPE_MODES
+from .sinks.parquet import ParquetOptions
+from .sinks.records import SHAPES as _SHAPES
 from .store import Store, open_store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -70,7 +74,11 @@ def _stored(results: Iterable[Article | Failure], store: Store) -> Iterator[Arti
         if isinstance(result, Failure):
             store.fail(result)
         else:
-            store.add(result)
+            try:
+                store.add(result)
+            except RecordError as exc:  # a value the format cannot hold: this record's failure
+                result = Failure.of(result.source or result.url or "", exc, result.url)
+                store.fail(result)
         yield result
 
 
@@ -151,6 +159,12 @@ def cli(verbose: bool) -> None:
     _configure_logging(verbose)
 
 
+_record_shape_option = click.option(
+    "--record-shape", type=click.Choice(_SHAPES), default="flat", show_default=True,
+    help="JSONL/Parquet records: flat (every field at the top) or nested ({id, text, source, added, "
+         "created, metadata}, as datatrove and dolma read them).")
+
+
 _CLEAN_EXAMPLES = _examples(
     "scraper clean saved-pages/ -o articles.jsonl",
     "scraper clean page.html.gz --url https://example.com/news/a -o -",
@@ -159,14 +173,16 @@ _CLEAN_EXAMPLES = _examples(
     "scraper clean inbox.mbox ~/Maildir/newsletters -o articles.jsonl --split-digest",
     "scraper clean crawl.warc.gz -o articles.jsonl",
     "zstdcat pages.jsonl.zst | scraper clean - -o - --html-field content > articles.jsonl",
+    "scraper clean saved-pages/ -o corpus/pages.parquet --record-shape nested --dedupe near",
 )
 
 
 @cli.command(epilog=_CLEAN_EXAMPLES)
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", default="articles.db", show_default=True,
-              help="Where results go, by suffix: .jsonl, .db/.sqlite, '-' (JSONL on stdout), else a folder "
-                   "of .md + .json. A re-run adds new sources and replaces re-cleaned ones.")
+              help="Where results go, by suffix: .jsonl, .jsonl.gz, .jsonl.zst, .parquet, .db/.sqlite, '-' (JSONL "
+                   "on stdout), else a folder of .md + .json. A re-run adds new sources and replaces "
+                   "re-cleaned ones.")
 @click.option("--url", help="Page URL to use for every input (rules and metadata); default: the page's canonical "
                             "or og:url. Also the source of a page read from stdin.")
 @click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False),
@@ -191,11 +207,18 @@ _CLEAN_EXAMPLES = _examples(
                    "else pages), stdin sniffed (WARC, JSONL, an e-mail or mbox, else one page).")
 @click.option("--html-field", default="html", show_default=True, help="JSONL/Parquet: the field holding the page.")
 @click.option("--url-field", default="url", show_default=True, help="JSONL/Parquet: the field holding its URL.")
+@_record_shape_option
+@click.option("--dedupe", type=click.Choice(_DEDUPE_MODES),
+              help="Flag duplicates within the job in `duplicate_of` (the first record's id): exact = same "
+                   "content_hash; near = also MinHash LSH, word 5-shingles, Jaccard >= 0.7.")
+@click.option("--parquet-file-size", default="512MB", show_default=True,
+              help="A .parquet output starts a new file (out-00000.parquet, ...) past this size.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @verbose_option
 def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[str, ...], jobs: int,
           max_bytes: str, page_timeout: float, max_memory: str, no_learn: bool, split_digest: bool,
-          input_format: str, html_field: str, url_field: str, quiet: bool) -> None:
+          input_format: str, html_field: str, url_field: str, record_shape: str, dedupe: str | None,
+          parquet_file_size: str, quiet: bool) -> None:
     """Clean saved pages, scraped text and newsletter e-mails into articles.
 
     INPUTS are .html, .htm, .html.gz or .txt files, .eml files, mbox files, Maildir folders,
@@ -208,7 +231,8 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
     (what was done so far is kept). Record inputs and streams turn template learning off.
     """
     limits = {}
-    for flag, value in (("--max-bytes", max_bytes), ("--max-memory", max_memory)):
+    for flag, value in (("--max-bytes", max_bytes), ("--max-memory", max_memory),
+                        ("--parquet-file-size", parquet_file_size)):
         try:
             limits[flag] = _size(value)
         except click.BadParameter as exc:
@@ -220,7 +244,9 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
     if input_format == "parquet" and "-" in inputs:
         _fail_usage("Parquet cannot be read from stdin (it needs a seekable file); give its path")
     try:
-        store = open_store(output, stdout=sys.stdout, stderr=sys.stderr)
+        sink_options = SinkOptions(shape=record_shape, dedupe=dedupe,  # type: ignore[arg-type]
+                                   parquet=ParquetOptions(file_size=limits["--parquet-file-size"]))
+        store = open_store(output, stdout=sys.stdout, stderr=sys.stderr, options=sink_options)
     except ScraperError as exc:
         _fail_usage(exc.reason)
     try:  # after the store: its lock is taken before stdin is waited for (sniffed)
@@ -462,13 +488,15 @@ _CRAWL_EXAMPLES = _examples(
               help="Do not learn site templates (blocks that recur on most pages of a site); by default the "
                    "first pages of a site are held back until its template is decided.")
 @click.option("--load-only", is_flag=True, help="Load the URL list into the state database and stop.")
+@_record_shape_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @verbose_option
 def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host: int, concurrency: int,
           user_agent: str, timeout: float, robots_timeout: float, max_crawl_delay: float,
           max_retry_after: float, retries: int, max_redirects: int, max_bytes: str,
           ignore_robots: bool, allow_private: bool, retry_failed: bool, save_html: str | None,
-          rules: tuple[str, ...], jobs: int, no_learn: bool, load_only: bool, quiet: bool) -> None:
+          rules: tuple[str, ...], jobs: int, no_learn: bool, load_only: bool, record_shape: str,
+          quiet: bool) -> None:
     """Fetch and clean every URL of a list, politely and resumably.
 
     URLS is a file with one URL per line (blank lines and # comments ignored), or '-' for stdin.
@@ -492,9 +520,13 @@ def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host
     if output == "-" and state_path is None:
         _fail_usage("-o - needs --state PATH (where the crawl remembers what is done)")
     try:
-        store = open_store(output, stdout=sys.stdout, stderr=sys.stderr, append=True)
+        store = open_store(output, stdout=sys.stdout, stderr=sys.stderr,
+                           options=SinkOptions(shape=record_shape))  # type: ignore[arg-type]
     except ScraperError as exc:
         _fail_usage(exc.reason)
+    if not store.resumable:
+        store.close()
+        _fail_usage(f"a crawl cannot resume into {output}: crawl into .jsonl, .db or a folder, then convert")
     try:
         with Crawl(store, options, state_path) as job:
             _load(job, urls)

@@ -12,6 +12,7 @@
     ├── SkippedError          not a failure of ours: not HTML, disallowed by robots.txt
     ├── SecurityError         a URL or address refused by policy (retry will not help)
     └── OutputError           the output cannot be opened, locked or written
+        └── RecordError       one record the output's format cannot hold (that record's failure)
 
 Batch code catches `ScraperError` per item and records `reason`; anything else is a bug.
 """
@@ -81,6 +82,11 @@ class SecurityError(ScraperError):
 
 class OutputError(ScraperError):
     """The output cannot be opened, is locked by another run, or cannot be written."""
+
+
+class RecordError(OutputError):
+    """One record a sink cannot write (a value its format cannot hold). Nothing of it was
+    written; batch code records it as that record's failure and goes on."""
 
 
 # What batch code catches per item: our own failures, plus the stack and memory exhaustion a

@@ -60,6 +60,8 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield {"source": f"{path}:{n}", "_failure": "unreadable record line"}
                 continue
             if isinstance(data, dict):
+                if isinstance(data.get("metadata"), dict):  # --record-shape nested
+                    data = {**data.pop("metadata"), **data}
                 yield data
 
 

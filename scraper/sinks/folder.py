@@ -8,11 +8,16 @@ import os
 import re
 from pathlib import Path
 
-from .article import Article, Failure
-from .errors import InputError, OutputError
-from .markdown import to_markdown
-from .outfiles import Outcomes, OutputLock, compact, cut_torn_tail, json_line as _line, utc_now as _now
-from .templatefile import SiteTemplate, TemplateFile
+from collections.abc import Callable, Iterator
+
+from ..article import Article, Failure
+from ..errors import InputError, OutputError, RecordError
+from ..markdown import to_markdown
+from ..outfiles import Outcomes, OutputLock, compact, cut_torn_tail, json_line as _line, utc_now as _now
+from ..templatefile import SiteTemplate, TemplateFile
+from .base import Held, Marks
+from .lines import lines_after
+from .records import flat_record
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -30,6 +35,8 @@ class FolderStore:
 
     `index.jsonl` maps each source to its file name, so a source cleaned again replaces its
     files even when its title (thus its name) changed, and a source that now fails loses them."""
+
+    resumable = True
 
     def __init__(self, path: Path, append: bool = True) -> None:
         if path.exists() and not path.is_dir():
@@ -98,7 +105,11 @@ class FolderStore:
     def add(self, article: Article) -> None:
         source = article.source or article.url or article.content_hash
         stem = safe_name(article)
-        self._write(f"{stem}.json", json.dumps(article.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        try:
+            data = json.dumps(flat_record(article), ensure_ascii=False, indent=2, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise RecordError(f"cannot be written as JSON: {' '.join(str(exc).split())[:200]}") from exc
+        self._write(f"{stem}.json", data + "\n")
         self._write(f"{stem}.md", to_markdown(article))
         old = self._stems.get(source)
         if old != stem:
@@ -128,6 +139,61 @@ class FolderStore:
                 compact(self.index_path, lambda source: source not in stems)
         finally:
             self._lock.release()
+
+    @property
+    def output(self) -> str:
+        return str(self.path)
+
+    # --- what it holds, for resuming a crawl (scraper.resume) ---------------------------------
+
+    def checkpoint(self) -> dict[str, int]:
+        self._failures.flush()
+        self._index.flush()
+        failures = self.path / "failures.jsonl"
+        return {"failures_offset": failures.stat().st_size if failures.exists() else 0}
+
+    def held_since(self, marks: Marks, dirty: bool) -> Iterator[Held]:
+        """Failure lines after the saved offset; after a dirty end, also the articles whose
+        `.json` changed since the last sync (2 s of slack for coarse file times)."""
+        offset = int(marks("failures_offset") or 0)
+        for line in lines_after(self.path / "failures.jsonl", offset):
+            try:
+                data = json.loads(line)
+            except ValueError:
+                continue
+            source = data.get("source") if isinstance(data, dict) else None
+            if isinstance(source, str):
+                yield Held(source, data.get("status") or "failed", data.get("reason"))
+        if not dirty:
+            return
+        since = float(marks("synced_at") or 0) - 2.0
+        for path in self.path.glob("*.json"):
+            if path.stat().st_mtime >= since:
+                try:
+                    source = json.loads(path.read_text(encoding="utf-8")).get("source")
+                except (ValueError, OSError, AttributeError):
+                    continue
+                if isinstance(source, str):
+                    yield Held(source, "done")
+
+    def drop_failures(self, drop: Callable[[str], bool]) -> None:
+        """Rewrite `failures.jsonl` without the sources `drop` names (copy, then atomic rename)."""
+        path = self.path / "failures.jsonl"
+        self._failures.close()
+        tmp = path.with_name("failures.jsonl.rewrite.tmp")
+        if path.exists():
+            with path.open("rb") as src, tmp.open("wb") as dst:
+                for line in src:
+                    try:
+                        source = json.loads(line).get("source")
+                    except (ValueError, AttributeError):
+                        source = None
+                    if not isinstance(source, str) or not drop(source):
+                        dst.write(line)
+                dst.flush()
+                os.fsync(dst.fileno())
+            os.replace(tmp, path)
+        self._failures = path.open("a", encoding="utf-8")
 
     def load_templates(self) -> list[SiteTemplate]:
         return self.templates.load_templates()
