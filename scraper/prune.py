@@ -32,6 +32,9 @@ _ATTR_VALUES = etree.XPath(" | ".join(f"//@{a}" for a in _ATTR_NAMES))
 # Text nodes short enough to be a heading; their element is checked in Python.
 _SHORT_TEXT_XPATH = "//body//text()[string-length(.) > 2 and string-length(.) < 160]"
 _SHORT_TEXTS = etree.XPath(_SHORT_TEXT_XPATH, smart_strings=False)
+# The text nodes equal to one of a few strings, joined by a private-use separator.
+_TEXTS_AMONG = etree.XPath("//body//text()[contains($among, concat($sep, ., $sep))]")
+_SEP = "\ue000"
 _HEADING_ELEMENTS = frozenset({"h2", "h3", "h4", "h5", "h6", "p", "span", "strong", "b", "div",
                                "header", "figcaption", "legend", "button", "a", "li"})
 _INLINE = frozenset({"a", "span", "strong", "b", "em", "i"})
@@ -156,22 +159,28 @@ def _candidates(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, st
             else:
                 found.append((el, rule.name))
     if rules.attr is not None:
+        attr_rule = rules.attr_rule
         for value in _ATTR_VALUES(root):
-            if (name := rules.attr_rule(value)) and (el := value.getparent()).tag not in PROTECTED:
+            if (name := attr_rule(value)) and (el := value.getparent()).tag not in PROTECTED:
                 if value.attrname == "id" and text_slug(el, value):
                     continue
                 found.append((el, name))
     if rules.heading is not None:
         texts = set(_SHORT_TEXTS(root))  # plain strings: no element proxies for the many misses
-        if not any(_heading_match(t, rules) for t in texts):
+        hits = {t: m for t in texts if (m := _heading_match(t, rules)) is not None}
+        if not hits:
             return found
-        for node in root.xpath(_SHORT_TEXT_XPATH):
-            if _heading_match(node, rules) is None:
-                continue
+        # Only the matching text nodes come back as nodes: a second pass over every short text
+        # with element proxies cost more than the matching itself.
+        try:
+            nodes = _TEXTS_AMONG(root, among=_SEP + _SEP.join(hits) + _SEP, sep=_SEP)
+        except ValueError:  # a control character lxml refuses in a variable (hostile pages)
+            nodes = [n for n in root.xpath(_SHORT_TEXT_XPATH) if n in hits]
+        for node in nodes:
             el = node.getparent()
             if node.is_tail or el is None or el.tag not in _HEADING_ELEMENTS:
                 continue
-            match = _heading_match(node, rules)
+            match = hits[str(node)]
             if el.tag in _INLINE:
                 # <h3><span>More from this section</span></h3> is a heading; a phrase inside a
                 # sentence is not.
