@@ -21,7 +21,7 @@ _TEASER_LINES = 3
 _TEASER_MAX_WORDS = 45
 _HEADLINE_MAX_WORDS = 16
 _HEADLINE_END = re.compile(r"[.!;:\"”’»)]$")
-_RELATED_RULES = frozenset({"related-heading-line", "bs-more-from-section"})
+_RELATED_RULES = frozenset({"related-heading-line"})
 # Rules whose lines are calls to action: a heading right above one titles the promo box.
 _CTA_RULES = frozenset({"cta-line", "cta-today", "sales-contact", "promo-code", "brand-pitch"})
 _BOX_HEADING_MAX_WORDS = 8

@@ -33,6 +33,9 @@ _ATTR_VALUES = etree.XPath(" | ".join(f"//@{a}" for a in _ATTR_NAMES))
 # Text nodes short enough to be a heading; their element is checked in Python.
 _SHORT_TEXT_XPATH = "//body//text()[string-length(.) > 2 and string-length(.) < 160]"
 _SHORT_TEXTS = etree.XPath(_SHORT_TEXT_XPATH, smart_strings=False)
+# The text nodes equal to one of a few strings, joined by a private-use separator.
+_TEXTS_AMONG = etree.XPath("//body//text()[contains($among, concat($sep, ., $sep))]")
+_SEP = "\ue000"
 _HEADING_ELEMENTS = frozenset({"h2", "h3", "h4", "h5", "h6", "p", "span", "strong", "b", "div",
                                "header", "figcaption", "legend", "button", "a", "li"})
 _INLINE = frozenset({"a", "span", "strong", "b", "em", "i"})
@@ -165,14 +168,20 @@ def _candidates(root: HtmlElement, rules: RuleSet, budget: RuleBudget) -> list[t
                 found.append((el, name))
     if rules.has_heading_rules:
         texts = set(_SHORT_TEXTS(root))  # plain strings: no element proxies for the many misses
-        if not any(_heading_match(t, rules, budget) for t in texts):
+        hits = {t: m for t in texts if (m := _heading_match(t, rules, budget)) is not None}
+        if not hits:
             return found
-        for node in root.xpath(_SHORT_TEXT_XPATH):
-            if (name := _heading_match(node, rules, budget)) is None:
-                continue
+        # Only the matching text nodes come back as nodes: a second pass over every short text
+        # with element proxies cost more than the matching itself.
+        try:
+            nodes = _TEXTS_AMONG(root, among=_SEP + _SEP.join(hits) + _SEP, sep=_SEP)
+        except ValueError:  # a control character lxml refuses in a variable (hostile pages)
+            nodes = [n for n in root.xpath(_SHORT_TEXT_XPATH) if n in hits]
+        for node in nodes:
             el = node.getparent()
             if node.is_tail or el is None or el.tag not in _HEADING_ELEMENTS:
                 continue
+            name = hits[str(node)]
             if el.tag in _INLINE:
                 # <h3><span>More from this section</span></h3> is a heading; a phrase inside a
                 # sentence is not.

@@ -2,10 +2,12 @@
 
 Pruning runs before extraction, so a rule that matches the article's container (a sign-up form
 inside a short post, an id that happens to contain "more-about") silently costs the article.
-The guard is cheap because it mostly does nothing: only when the cleaned body is short against
-the page's paragraph text, or the HTML rules removed more text than the body kept, is the page
-extracted again without pruning. When that unpruned body is much longer, the removals whose
-text it holds are undone (listed in `reverted`) and the page is cleaned again without them.
+The guard is cheap because it mostly does nothing: only when the body is short against the
+page's paragraph text, pruning took most of that text, or one removal holds much prose against
+the body, is the page extracted again without pruning (7 of 181 AEB pages, 17 of 793 WCXB).
+When the pruned body holds under half of that unpruned body, the removals whose text the
+unpruned body holds are undone (listed in `reverted`) and the page is cleaned again without
+them.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class GuardOptions:
 
 
 def words(text: str) -> list[str]:
+    """Casefolded words, as the comparisons count them."""
     return _WORD.findall(text.casefold())
 
 

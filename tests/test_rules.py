@@ -97,3 +97,11 @@ def test_a_box_named_by_its_id_still_goes():
     article = scraper.clean_html(article_page(extra_body=box), url="https://news.example.com/a")
     assert "Harbour history" not in article.text
     assert [r.rule for r in article.removed if r.stage == "html"] == ["related-box"]
+
+
+def test_a_promo_heading_holding_a_control_character_is_still_removed():
+    page = article_page(extra_body='<h3>More from the \x01 desk</h3><ul><li><a href="/a">Another story</a></li>'
+                                   '<li><a href="/b">Second story here</a></li></ul>')
+    article = scraper.clean_html(page, url="https://news.example.com/a")
+    assert "Another story" not in article.text
+    assert "related-heading" in {r.rule for r in article.removed}
