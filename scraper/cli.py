@@ -156,6 +156,7 @@ _CLEAN_EXAMPLES = _examples(
     "curl -s https://example.com/news/a | scraper clean - --url https://example.com/news/a -o out.db",
     "scraper clean -v newsletters/ --rules my-rules.toml -o newsletters/",
     "scraper clean inbox.mbox ~/Maildir/newsletters -o articles.jsonl --split-digest",
+    "scraper clean saved-pages/ --dask local:4 -o parts/      # again: skips finished parts",
 )
 
 
@@ -183,11 +184,17 @@ _CLEAN_EXAMPLES = _examples(
                    "batch and from earlier runs into the same output.")
 @click.option("--split-digest", is_flag=True,
               help="E-mails: one record per story of a briefing (heading = title, its read-more link = url).")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Run on a Dask cluster: local:N starts N worker processes on this machine, tcp://HOST:PORT "
+                   "uses a running scheduler. OUTPUT is then a folder of parts, each with a completion marker; "
+                   "a re-run skips finished parts.")
+@click.option("--partition-size", type=click.IntRange(min=1), default=200, show_default=True,
+              help="With --dask: inputs per partition (one task, one output part).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @verbose_option
 def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[str, ...], jobs: int,
           max_bytes: str, page_timeout: float, max_memory: str, no_learn: bool, split_digest: bool,
-          quiet: bool) -> None:
+          dask_address: str | None, partition_size: int, quiet: bool) -> None:
     """Clean saved pages, scraped text and newsletter e-mails into articles.
 
     INPUTS are .html, .htm, .html.gz or .txt files, .eml files, mbox files, Maildir folders,
@@ -208,6 +215,8 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
     options = BatchOptions(clean=clean_options, url=url, jobs=jobs, learn_templates=not no_learn,
                            page_timeout=page_timeout or None, max_memory=limits["--max-memory"] or None,
                            mail=MailOptions(split_digest=split_digest))
+    if dask_address is not None:
+        _clean_on_cluster(inputs, output, replace(options, jobs=1), dask_address, partition_size, quiet)
     try:
         store = open_store(output, stdout=sys.stdout, stderr=sys.stderr)
     except ScraperError as exc:
@@ -247,6 +256,39 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
         summarise(counts)
         sys.exit(130)
     sys.exit(summarise(counts))
+
+
+def _clean_on_cluster(inputs: tuple[str, ...], output: str, options: BatchOptions, address: str,
+                      size: int, quiet: bool) -> None:
+    """`clean --dask`: every partition without a marker runs on the cluster (one page at a time
+    per worker process); the summary covers the whole job, earlier runs' partitions included."""
+    from .run.dask import DaskExecutor
+    from .run.partitions import partitions, run_partitions
+
+    if "-" in inputs or output == "-" or output.endswith((".jsonl", ".db", ".sqlite", ".sqlite3")):
+        _fail_usage("--dask reads files and writes a folder of parts: give input paths and -o FOLDER")
+    counts: Counter[str] = Counter()
+    ran = earlier = 0
+    try:
+        parts = partitions(list(inputs), size)
+        with DaskExecutor(address) as executor:  # started only if a partition is left to run
+            results = run_partitions(parts, options, output, executor)
+            for _, part_counts, now in _progress_parts(results, quiet, total=len(parts)):
+                counts.update(part_counts)
+                ran, earlier = ran + now, earlier + (not now)
+    except ScraperError as exc:
+        _fail_usage(exc.reason)
+    except OSError as exc:
+        _fail_usage(f"cannot write output {output}: {reason_of(exc)}")
+    click.echo(f"{len(parts)} partitions: {ran} run now, {earlier} done before (in {output})", err=True)
+    sys.exit(summarise(counts))
+
+
+def _progress_parts(results: Iterable[Any], quiet: bool, total: int) -> Iterator[Any]:
+    if quiet or not sys.stderr.isatty():
+        yield from results
+        return
+    yield from tqdm(results, unit="partition", file=sys.stderr, dynamic_ncols=True, total=total)
 
 
 _SHOW_EXAMPLES = _examples(
@@ -432,6 +474,12 @@ _CRAWL_EXAMPLES = _examples(
               help="Extra rule file (TOML); repeatable.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1,
               show_default="all cores", help="Cleaning worker processes.")
+@click.option("--page-timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              help="Seconds cleaning one page may take; a slower page is a recorded failure and its worker "
+                   "is replaced. 0: no limit.")
+@click.option("--max-memory", default="2GB", show_default=True,
+              help="Memory (address space) cleaning one page may take in its worker; a page that needs more "
+                   "is a recorded failure. 0: no limit.")
 @click.option("--no-learn", is_flag=True,
               help="Do not learn site templates (blocks that recur on most pages of a site); by default the "
                    "first pages of a site are held back until its template is decided.")
@@ -442,7 +490,8 @@ def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host
           user_agent: str, timeout: float, robots_timeout: float, max_crawl_delay: float,
           max_retry_after: float, retries: int, max_redirects: int, max_bytes: str,
           ignore_robots: bool, allow_private: bool, retry_failed: bool, save_html: str | None,
-          rules: tuple[str, ...], jobs: int, no_learn: bool, load_only: bool, quiet: bool) -> None:
+          rules: tuple[str, ...], jobs: int, page_timeout: float, max_memory: str, no_learn: bool,
+          load_only: bool, quiet: bool) -> None:
     """Fetch and clean every URL of a list, politely and resumably.
 
     URLS is a file with one URL per line (blank lines and # comments ignored), or '-' for stdin.
@@ -458,11 +507,16 @@ def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host
                              max_bytes=_size(max_bytes), allow_private=allow_private)
     except click.BadParameter as exc:
         _fail_usage(f"--max-bytes: {exc.message}")
+    try:
+        memory = _size(max_memory)
+    except click.BadParameter as exc:
+        _fail_usage(f"--max-memory: {exc.message}")
     clean_options = replace(_clean_options(rules), max_bytes=fetch.max_bytes)  # one size limit, as for `clean`
     options = CrawlOptions(fetch=fetch, clean=clean_options, delay=delay, per_host=per_host,
                            concurrency=concurrency, ignore_robots=ignore_robots,
                            retry_failed=retry_failed, save_html=save_html, jobs=jobs,
-                           learn_templates=not no_learn)
+                           learn_templates=not no_learn, page_timeout=page_timeout or None,
+                           max_memory=memory or None)
     if output == "-" and state_path is None:
         _fail_usage("-o - needs --state PATH (where the crawl remembers what is done)")
     try:

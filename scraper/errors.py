@@ -11,7 +11,8 @@
     │   └── TooLargeError     body above the byte cap
     ├── SkippedError          not a failure of ours: not HTML, disallowed by robots.txt
     ├── SecurityError         a URL or address refused by policy (retry will not help)
-    └── OutputError           the output cannot be opened, locked or written
+    ├── OutputError           the output cannot be opened, locked or written
+    └── ClusterError          a cluster cannot be started or reached, or its extra is not installed
 
 Batch code catches `ScraperError` per item and records `reason`; anything else is a bug.
 """
@@ -81,6 +82,11 @@ class SecurityError(ScraperError):
 
 class OutputError(ScraperError):
     """The output cannot be opened, is locked by another run, or cannot be written."""
+
+
+class ClusterError(ScraperError):
+    """A Dask cluster cannot be started or reached, or an optional package (an extra) is missing;
+    the reason says what to do (for a missing extra, the exact `pip install` command)."""
 
 
 # What batch code catches per item: our own failures, plus the stack and memory exhaustion a

@@ -27,7 +27,8 @@ from .decode import decode_bytes
 from .errors import CONTAINED, InputError
 from .blocks import PagePrint, TemplateOptions, fingerprint_page
 from . import newsletters as mail
-from .pagepool import MEMORY_EXCEEDED, PageLimits, PagePool
+from .pagepool import MEMORY_EXCEEDED, PageLimits
+from .run.executors import executor_for
 from .templates import TemplateLearner
 
 T = TypeVar("T")
@@ -215,13 +216,9 @@ def _map(work: Callable[[Input, BatchOptions], T], tasks: Iterable[tuple[Input, 
          options: BatchOptions, failed: Callable[[Input, BatchOptions, str], T]) -> Iterator[tuple[Input, T]]:
     """Run `work` on each task in worker processes under the page limits (in this process when
     there are no limits and one job); results come as they finish."""
-    if options.jobs <= 1 and options.page_timeout is None and options.max_memory is None:
-        for item, task_options in tasks:
-            yield item, work(item, task_options)
-        return
-    pool: PagePool = PagePool(options.jobs, options.limits)
-    for (item, task_options), result in pool.run(work, tasks, lambda task: task,
-                                                 lambda task, reason: failed(*task, reason)):
+    executor = executor_for(options.jobs, options.limits)
+    for (item, _), result in executor.map(work, tasks, lambda task: task,
+                                          lambda task, reason: failed(*task, reason)):
         yield item, result
 
 
