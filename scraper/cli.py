@@ -430,6 +430,7 @@ _CRAWL_EXAMPLES = _examples(
     "scraper crawl urls.txt -o articles.jsonl            # again: resumes where it stopped",
     "scraper crawl -v urls.txt -o out.db --delay 2 --max-bytes 5MiB --save-html raw/",
     "scraper crawl urls.txt -o out.db --retry-failed",
+    "scraper crawl urls.txt --dask local:4 -o crawl-parts/   # again: each part resumes",
 )
 
 
@@ -484,6 +485,12 @@ _CRAWL_EXAMPLES = _examples(
               help="Do not learn site templates (blocks that recur on most pages of a site); by default the "
                    "first pages of a site are held back until its template is decided.")
 @click.option("--load-only", is_flag=True, help="Load the URL list into the state database and stop.")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Run on a Dask cluster (local:N or tcp://HOST:PORT): URLs are split by registered domain "
+                   "into partitions, each crawled by one worker (one cleaning process) with its own state; OUTPUT is "
+                   "a folder.")
+@click.option("--partitions", type=click.IntRange(min=1), default=16, show_default=True,
+              help="With --dask: how many partitions; keep it when resuming.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @verbose_option
 def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host: int, concurrency: int,
@@ -491,7 +498,7 @@ def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host
           max_retry_after: float, retries: int, max_redirects: int, max_bytes: str,
           ignore_robots: bool, allow_private: bool, retry_failed: bool, save_html: str | None,
           rules: tuple[str, ...], jobs: int, page_timeout: float, max_memory: str, no_learn: bool,
-          load_only: bool, quiet: bool) -> None:
+          load_only: bool, dask_address: str | None, partitions: int, quiet: bool) -> None:
     """Fetch and clean every URL of a list, politely and resumably.
 
     URLS is a file with one URL per line (blank lines and # comments ignored), or '-' for stdin.
@@ -517,6 +524,8 @@ def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host
                            retry_failed=retry_failed, save_html=save_html, jobs=jobs,
                            learn_templates=not no_learn, page_timeout=page_timeout or None,
                            max_memory=memory or None)
+    if dask_address is not None:
+        _crawl_on_cluster(urls, output, replace(options, jobs=1), dask_address, partitions, state_path, quiet)
     if output == "-" and state_path is None:
         _fail_usage("-o - needs --state PATH (where the crawl remembers what is done)")
     try:
@@ -531,6 +540,33 @@ def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host
         _fail_usage(exc.reason)
     finally:
         store.close()
+
+
+def _crawl_on_cluster(urls: str, output: str, options: CrawlOptions, address: str, count: int,
+                      state_path: str | None, quiet: bool) -> None:
+    """`crawl --dask`: each partition of the URLs is a crawl job of its own on the cluster; the
+    summary merges them all."""
+    from .run.crawlparts import domain_partitions, run_crawl_partitions
+    from .run.dask import DaskExecutor
+
+    if output == "-" or output.endswith((".jsonl", ".db", ".sqlite", ".sqlite3")) or state_path:
+        _fail_usage("--dask writes a folder of parts, each with its own state: give -o FOLDER, no --state")
+    counts: Counter[str] = Counter()
+    try:
+        with click.open_file(urls, encoding="utf-8", errors="replace") as fh:
+            parts = domain_partitions(fh, count)
+        with DaskExecutor(address) as executor:
+            results = run_crawl_partitions(parts, options, output, executor)
+            for _, part_counts in _progress_parts(results, quiet, total=len(parts)):
+                for key, n in part_counts.items():
+                    status, _, reason = key.partition(": ")
+                    counts[f"{status}: {_group(reason)}" if reason else key] += n
+    except ScraperError as exc:
+        _fail_usage(exc.reason)
+    except OSError as exc:
+        _fail_usage(f"cannot write output {output}: {reason_of(exc)}")
+    click.echo(f"{len(parts)} partitions by registered domain (in {output})", err=True)
+    sys.exit(summarise(counts))
 
 
 def _run_job(job: Crawl, load_only: bool, quiet: bool) -> int:

@@ -10,7 +10,6 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,10 +25,9 @@ from scraper.run.partitions import partitions, run_partitions
 OPTIONS = BatchOptions(jobs=1, learn_templates=False, page_timeout=30)
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[DaskExecutor]:
-    with DaskExecutor("local:2") as executor:
-        yield executor
+@pytest.fixture
+def cluster(dask_cluster: DaskExecutor) -> DaskExecutor:
+    return dask_cluster
 
 
 def pages(folder: Path, n: int) -> Path:
