@@ -271,6 +271,7 @@ def _clean_on_cluster(inputs: tuple[str, ...], output: str, options: BatchOption
     ran = earlier = 0
     try:
         parts = partitions(list(inputs), size)
+        _quiet_dask()
         with DaskExecutor(address) as executor:  # started only if a partition is left to run
             results = run_partitions(parts, options, output, executor)
             for _, part_counts, now in _progress_parts(results, quiet, total=len(parts)):
@@ -282,6 +283,18 @@ def _clean_on_cluster(inputs: tuple[str, ...], output: str, options: BatchOption
         _fail_usage(f"cannot write output {output}: {reason_of(exc)}")
     click.echo(f"{len(parts)} partitions: {ran} run now, {earlier} done before (in {output})", err=True)
     sys.exit(summarise(counts))
+
+
+def _quiet_dask() -> None:
+    """Dask logs each step of a cluster's life at INFO, on loggers of its own levels: only its
+    warnings go with ours."""
+    try:
+        import distributed  # noqa: F401  (its loggers exist once it is imported)
+    except ImportError:
+        return  # DaskExecutor says what to install
+    for name in list(logging.root.manager.loggerDict):
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _progress_parts(results: Iterable[Any], quiet: bool, total: int) -> Iterator[Any]:
@@ -555,6 +568,7 @@ def _crawl_on_cluster(urls: str, output: str, options: CrawlOptions, address: st
     try:
         with click.open_file(urls, encoding="utf-8", errors="replace") as fh:
             parts = domain_partitions(fh, count)
+        _quiet_dask()
         with DaskExecutor(address) as executor:
             results = run_crawl_partitions(parts, options, output, executor)
             for _, part_counts in _progress_parts(results, quiet, total=len(parts)):

@@ -198,18 +198,19 @@ class Crawl:
             self._robots.close()
             self._cleaners.close(abandon=interrupted)
 
-    def _start_cleaners(self) -> Stream[_Page]:
+    def _start_cleaners(self) -> Stream[tuple[_Page, tuple]]:
         """Worker processes, started before any fetch thread, that clean each page under its
         limits: a page over its time or memory, or one that kills its worker, is that URL's
         failure and the worker is replaced."""
-        def failed(item: _Page, reason: str) -> tuple[Failure, None]:
+        def failed(task: tuple[_Page, tuple], reason: str) -> tuple[Failure, None]:
+            item = task[0]
             return Failure(item.source, reason, "InputError", item.page.final_url), None
 
-        def done(item: _Page, result: tuple) -> None:
-            self._events.put(("cleaned", (item, result)))
+        def done(task: tuple[_Page, tuple], result: tuple) -> None:
+            self._events.put(("cleaned", (task[0], result)))
 
         executor = LocalProcesses(self.options.jobs, self.options.limits)
-        return executor.stream(clean_page, self._clean_args, failed, done)
+        return executor.stream(clean_page, lambda task: task[1], failed, done)
 
     def _dispatch(self) -> None:
         o = self.options
@@ -296,7 +297,7 @@ class Crawl:
 
     def _submit(self, item: _Page) -> None:
         self._pages[id(item)] = item
-        self._cleaners.submit(item)
+        self._cleaners.submit((item, self._clean_args(item)))  # args made here: the crawl's state is this thread's
 
     def _cleaned(self, finished: tuple[_Page, tuple]) -> None:
         item, outcome = finished

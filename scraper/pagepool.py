@@ -204,6 +204,7 @@ class PagePool(Generic[T, R]):
     def __init__(self, jobs: int, limits: PageLimits) -> None:
         self.jobs, self.limits = max(1, jobs), limits
         self._workers: list[_Worker[T]] = []
+        self._refused: deque[tuple[T, str]] = deque()  # tasks that could not be sent, and why
 
     def start(self) -> None:
         """Start every worker now (say, before the caller starts threads: a fork copies only the
@@ -222,6 +223,9 @@ class PagePool(Generic[T, R]):
         try:
             while True:
                 ended = self._dispatch(iterator, backlog, lambda task: ForkingPickler.dumps((work, args(task))))
+                while self._refused:
+                    task, reason = self._refused.popleft()
+                    yield task, failed(task, reason)
                 busy = [w for w in self._workers if w.tasks]
                 if (not busy and (ended or feed is None)) or (feed is not None and feed.abandoned):
                     return
@@ -245,7 +249,11 @@ class PagePool(Generic[T, R]):
             elif task is IDLE:
                 return False
             else:
-                data = pickled(task)
+                try:
+                    data = pickled(task)
+                except Exception as exc:  # noqa: BLE001  (an argument that cannot be sent: this task's failure)
+                    self._refused.append((task, f"internal error: {type(exc).__name__}: {exc}"[:500]))
+                    continue
             if worker.tasks and sum(len(d) for _, d in worker.tasks) + len(data) > _QUEUED_BYTES:
                 backlog.appendleft((task, data))
                 return False

@@ -71,3 +71,11 @@ def test_no_limits_and_one_job_run_in_this_process() -> None:
     assert isinstance(executor_for(1, PageLimits(None, None)), InProcess)
     assert isinstance(executor_for(1, PageLimits(30, None)), LocalProcesses)
     assert isinstance(executor_for(4, PageLimits(None, None)), LocalProcesses)
+
+
+def test_a_task_whose_arguments_cannot_be_sent_fails_alone() -> None:
+    executor = LocalProcesses(1, PageLimits(timeout=5, memory=None))
+    results = dict(executor.map(square_or_misbehave, [1, 2, 4], lambda n: (n, lambda: 0) if n == 2 else (n,),
+                                failed))
+    assert results[1] == 1 and results[4] == 16
+    assert results[2].startswith("internal error: ")

@@ -12,6 +12,7 @@ is in the names, so another number starts new partitions rather than mixing them
 
 from __future__ import annotations
 
+import multiprocessing
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -19,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..blocks import site_of
+from ..clean import rulebook
 from ..crawl import Crawl, CrawlOptions
+from ..errors import ClusterError
 from ..store import open_store
 from .executors import Executor
 
@@ -52,7 +55,11 @@ def domain_partitions(urls: Iterable[str], count: int) -> list[CrawlPartition]:
 def crawl_partition(part: CrawlPartition, options: CrawlOptions, folder: str) -> dict[str, int]:
     """Crawl one partition to its end (resuming its state); return the counts of its whole job:
     "cleaned", and "<status>: <reason>" per reason."""
+    if multiprocessing.current_process().daemon:
+        raise ClusterError("a daemonic Dask worker cannot start cleaning processes: "
+                           "set distributed.worker.daemon: False on the workers")
     Path(folder).mkdir(parents=True, exist_ok=True)
+    rulebook(options.clean.rule_files)  # compiled once in this worker, not in each cleaning process
     base = Path(folder) / part.name
     store = open_store(str(base.with_name(part.name + ".jsonl")), append=True)
     try:

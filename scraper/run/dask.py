@@ -2,9 +2,10 @@
 `tcp://HOST:PORT` joins a running scheduler. Each task is a whole partition
 (`scraper.run.partitions`), which holds its own pages to their time and memory limits.
 
-Workers of a cluster we start are not daemonic, so they may start the page-limit worker
-processes; on a cluster of your own set `distributed.worker.daemon: False` (otherwise pages run
-without those limits, with a warning). Inputs are read by path on the workers: they must see
+Workers of a cluster we start are not daemonic (this process's Dask config says so from then on,
+for workers restarted later too), so they may start the page-limit worker processes; on a
+cluster of your own set `distributed.worker.daemon: False` (otherwise `clean` partitions run
+pages without those limits, with a warning, and `crawl` partitions fail saying so). Inputs are read by path on the workers: they must see
 the same files (one machine, or a shared file system).
 """
 
@@ -63,15 +64,20 @@ class DaskExecutor:
         local = _LOCAL.match(self.address)
         try:
             if local:
-                with dask.config.set({"distributed.worker.daemon": False}):
-                    self._cluster = distributed.LocalCluster(
-                        n_workers=int(local.group(1)), threads_per_worker=1, processes=True,
-                        host="127.0.0.1", dashboard_address="127.0.0.1:0")
+                # Not in a `with`: a nanny reads it again when it restarts a worker that died.
+                dask.config.set({"distributed.worker.daemon": False})
+                self._cluster = distributed.LocalCluster(
+                    n_workers=int(local.group(1)), threads_per_worker=1, processes=True,
+                    host="127.0.0.1", dashboard_address="127.0.0.1:0")
                 return distributed.Client(self._cluster, timeout=self.connect_timeout)
             return distributed.Client(self.address, timeout=self.connect_timeout)
         except (OSError, TimeoutError) as exc:
             self.close()
             raise ClusterError(f"cannot reach the Dask scheduler at {self.address}: {exc}") from exc
+        except RuntimeError as exc:  # "Nanny failed to start", with the cause in its chain
+            self.close()
+            raise ClusterError(f"cannot start a local Dask cluster: {exc.__cause__ or exc} (a script that "
+                               "starts one must do it under `if __name__ == \"__main__\":`)") from exc
 
     def __enter__(self) -> DaskExecutor:
         return self

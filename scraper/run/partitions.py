@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..article import Failure
+from ..clean import rulebook
 from ..pipeline import BatchOptions, Input, find_inputs, run_batch
 from ..store import StreamStore
 from .executors import Executor
@@ -79,6 +80,7 @@ def clean_partition(part: Partition, options: BatchOptions, folder: str) -> dict
         # limits (Dask's default: set `distributed.worker.daemon: False` on the workers).
         log.warning("%s: daemonic worker, pages run without time and memory limits", part.name)
         options = replace(options, page_timeout=None, max_memory=None)
+    rulebook(options.clean.rule_files)  # compiled once in this worker, not in each page process it forks
     base = Path(folder) / part.name
     names = (base.with_name(part.name + ".jsonl"), base.with_name(part.name + ".failures.jsonl"))
     temporary = [path.with_name(f"{path.name}.{os.getpid()}.tmp") for path in names]
