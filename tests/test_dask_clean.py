@@ -139,3 +139,11 @@ def test_cluster_usage_errors(tmp_path: Path, flags: list[str], message: str) ->
     inputs = pages(tmp_path / "in", 1)
     result = CliRunner().invoke(cli, ["clean", str(inputs), "-o", str(tmp_path / "parts"), *flags])
     assert result.exit_code == 2 and message in result.output
+
+
+def test_pages_keep_their_time_limit_on_the_cluster(tmp_path: Path, cluster: DaskExecutor) -> None:
+    inputs = pages(tmp_path / "in", 2)
+    out = tmp_path / "parts"
+    hurried = BatchOptions(jobs=1, learn_templates=False, page_timeout=0.001)
+    [(_, counts, _)] = run_partitions(partitions([str(inputs)], 5), hurried, str(out), cluster)
+    assert counts == {"failed: timed out after 0.001 s": 3}  # the page processes ran, and were held to it
