@@ -5,6 +5,10 @@ flight); each partition has its own state, a re-run resumes each, and one summar
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -89,3 +93,27 @@ def test_the_cli_merges_one_summary_and_a_rerun_resumes_each_part(tmp_path: Path
         assert len(first.log) + len(second.log) == requests  # every part resumed: nothing fetched again
     assert sources(out) == {url: 1 for url in urls[:-1]}
     assert sources(out, ".failures.jsonl") == {first.url("/gone"): 1}
+
+
+def test_a_worker_killed_mid_crawl_resumes_its_partition_elsewhere(tmp_path: Path,
+                                                                   dask_cluster: DaskExecutor) -> None:
+    first, second = sites(latency=0.25)
+    with first, second:
+        urls = [s.url(f"/a/{i}") for s in (first, second) for i in range(N)]
+        options = CrawlOptions(fetch=FetchOptions(allow_private=True), delay=0, per_host=1,
+                               concurrency=4, jobs=1, learn_templates=False, sync_every=0.2)
+        out = tmp_path / "parts"
+        victim = next(iter(dask_cluster.client.run(os.getpid).values()))
+
+        def kill_once_started() -> None:
+            while len(first.log) + len(second.log) < 6:  # both partitions are crawling
+                time.sleep(0.05)
+            os.kill(victim, signal.SIGKILL)
+
+        killer = threading.Thread(target=kill_once_started, daemon=True)
+        killer.start()
+        results = list(run_crawl_partitions(domain_partitions(urls, 8), options, str(out), dask_cluster))
+        killer.join(5)
+    assert not killer.is_alive()
+    assert sources(out) == {url: 1 for url in urls}
+    assert sum((c for _, c in results), Counter()) == {"cleaned": 2 * N}
