@@ -174,6 +174,7 @@ _CLEAN_EXAMPLES = _examples(
     "scraper clean crawl.warc.gz -o articles.jsonl",
     "zstdcat pages.jsonl.zst | scraper clean - -o - --html-field content > articles.jsonl",
     "scraper clean saved-pages/ -o corpus/pages.parquet --record-shape nested --dedupe near",
+    "scraper clean saved-pages/ --dask local:4 -o parts/      # again: skips finished parts",
 )
 
 
@@ -213,12 +214,18 @@ _CLEAN_EXAMPLES = _examples(
                    "content_hash; near = also MinHash LSH, word 5-shingles, Jaccard >= 0.7.")
 @click.option("--parquet-file-size", default="512MB", show_default=True,
               help="A .parquet output starts a new file (out-00000.parquet, ...) past this size.")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Run on a Dask cluster: local:N starts N worker processes on this machine, tcp://HOST:PORT "
+                   "uses a running scheduler. OUTPUT is then a folder of parts, each with a completion marker; "
+                   "a re-run skips finished parts.")
+@click.option("--partition-size", type=click.IntRange(min=1), default=200, show_default=True,
+              help="With --dask: inputs per partition (one task, one output part).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @verbose_option
 def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[str, ...], jobs: int,
           max_bytes: str, page_timeout: float, max_memory: str, no_learn: bool, split_digest: bool,
           input_format: str, html_field: str, url_field: str, record_shape: str, dedupe: str | None,
-          parquet_file_size: str, quiet: bool) -> None:
+          parquet_file_size: str, dask_address: str | None, partition_size: int, quiet: bool) -> None:
     """Clean saved pages, scraped text and newsletter e-mails into articles.
 
     INPUTS are .html, .htm, .html.gz or .txt files, .eml files, mbox files, Maildir folders,
@@ -243,6 +250,11 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
     source_options = SourceOptions(input_format, RecordOptions(html_field, url_field, max_bytes=limits["--max-bytes"]), url)
     if input_format == "parquet" and "-" in inputs:
         _fail_usage("Parquet cannot be read from stdin (it needs a seekable file); give its path")
+    if dask_address is not None:
+        _clean_on_cluster(inputs, output, BatchOptions(
+            clean=clean_options, url=url, jobs=1, learn_templates=not no_learn,
+            page_timeout=page_timeout or None, max_memory=limits["--max-memory"] or None,
+            mail=MailOptions(split_digest=split_digest)), dask_address, partition_size, quiet)
     try:
         sink_options = SinkOptions(shape=record_shape, dedupe=dedupe,  # type: ignore[arg-type]
                                    parquet=ParquetOptions(file_size=limits["--parquet-file-size"]))
@@ -293,6 +305,52 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
         summarise(counts)
         sys.exit(130)
     sys.exit(summarise(counts))
+
+
+def _clean_on_cluster(inputs: tuple[str, ...], output: str, options: BatchOptions, address: str,
+                      size: int, quiet: bool) -> None:
+    """`clean --dask`: every partition without a marker runs on the cluster (one page at a time
+    per worker process); the summary covers the whole job, earlier runs' partitions included."""
+    from .run.dask import DaskExecutor
+    from .run.partitions import partitions, run_partitions
+
+    if "-" in inputs or output == "-" or output.endswith((".jsonl", ".db", ".sqlite", ".sqlite3")):
+        _fail_usage("--dask reads files and writes a folder of parts: give input paths and -o FOLDER")
+    counts: Counter[str] = Counter()
+    ran = earlier = 0
+    try:
+        parts = partitions(list(inputs), size)
+        _quiet_dask()
+        with DaskExecutor(address) as executor:  # started only if a partition is left to run
+            results = run_partitions(parts, options, output, executor)
+            for _, part_counts, now in _progress_parts(results, quiet, total=len(parts)):
+                counts.update(part_counts)
+                ran, earlier = ran + now, earlier + (not now)
+    except ScraperError as exc:
+        _fail_usage(exc.reason)
+    except OSError as exc:
+        _fail_usage(f"cannot write output {output}: {reason_of(exc)}")
+    click.echo(f"{len(parts)} partitions: {ran} run now, {earlier} done before (in {output})", err=True)
+    sys.exit(summarise(counts))
+
+
+def _quiet_dask() -> None:
+    """Dask logs each step of a cluster's life at INFO, on loggers of its own levels: only its
+    warnings go with ours."""
+    try:
+        import distributed  # noqa: F401  (its loggers exist once it is imported)
+    except ImportError:
+        return  # DaskExecutor says what to install
+    for name in list(logging.root.manager.loggerDict):
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _progress_parts(results: Iterable[Any], quiet: bool, total: int) -> Iterator[Any]:
+    if quiet or not sys.stderr.isatty():
+        yield from results
+        return
+    yield from tqdm(results, unit="partition", file=sys.stderr, dynamic_ncols=True, total=total)
 
 
 _SHOW_EXAMPLES = _examples(
@@ -440,6 +498,7 @@ _CRAWL_EXAMPLES = _examples(
     "scraper crawl urls.txt -o articles.jsonl            # again: resumes where it stopped",
     "scraper crawl -v urls.txt -o out.db --delay 2 --max-bytes 5MiB --save-html raw/",
     "scraper crawl urls.txt -o out.db --retry-failed",
+    "scraper crawl urls.txt --dask local:4 -o crawl-parts/   # again: each part resumes",
 )
 
 
@@ -484,19 +543,31 @@ _CRAWL_EXAMPLES = _examples(
               help="Extra rule file (TOML); repeatable.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1,
               show_default="all cores", help="Cleaning worker processes.")
+@click.option("--page-timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              help="Seconds cleaning one page may take; a slower page is a recorded failure and its worker "
+                   "is replaced. 0: no limit.")
+@click.option("--max-memory", default="2GB", show_default=True,
+              help="Memory (address space) cleaning one page may take in its worker; a page that needs more "
+                   "is a recorded failure. 0: no limit.")
 @click.option("--no-learn", is_flag=True,
               help="Do not learn site templates (blocks that recur on most pages of a site); by default the "
                    "first pages of a site are held back until its template is decided.")
 @click.option("--load-only", is_flag=True, help="Load the URL list into the state database and stop.")
 @_record_shape_option
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Run on a Dask cluster (local:N or tcp://HOST:PORT): URLs are split by registered domain "
+                   "into partitions, each crawled by one worker (one cleaning process) with its own state; OUTPUT is "
+                   "a folder.")
+@click.option("--partitions", type=click.IntRange(min=1), default=16, show_default=True,
+              help="With --dask: how many partitions; keep it when resuming.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @verbose_option
 def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host: int, concurrency: int,
           user_agent: str, timeout: float, robots_timeout: float, max_crawl_delay: float,
           max_retry_after: float, retries: int, max_redirects: int, max_bytes: str,
           ignore_robots: bool, allow_private: bool, retry_failed: bool, save_html: str | None,
-          rules: tuple[str, ...], jobs: int, no_learn: bool, load_only: bool, record_shape: str,
-          quiet: bool) -> None:
+          rules: tuple[str, ...], jobs: int, page_timeout: float, max_memory: str, no_learn: bool,
+          load_only: bool, record_shape: str, dask_address: str | None, partitions: int, quiet: bool) -> None:
     """Fetch and clean every URL of a list, politely and resumably.
 
     URLS is a file with one URL per line (blank lines and # comments ignored), or '-' for stdin.
@@ -512,11 +583,18 @@ def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host
                              max_bytes=_size(max_bytes), allow_private=allow_private)
     except click.BadParameter as exc:
         _fail_usage(f"--max-bytes: {exc.message}")
+    try:
+        memory = _size(max_memory)
+    except click.BadParameter as exc:
+        _fail_usage(f"--max-memory: {exc.message}")
     clean_options = replace(_clean_options(rules), max_bytes=fetch.max_bytes)  # one size limit, as for `clean`
     options = CrawlOptions(fetch=fetch, clean=clean_options, delay=delay, per_host=per_host,
                            concurrency=concurrency, ignore_robots=ignore_robots,
                            retry_failed=retry_failed, save_html=save_html, jobs=jobs,
-                           learn_templates=not no_learn)
+                           learn_templates=not no_learn, page_timeout=page_timeout or None,
+                           max_memory=memory or None)
+    if dask_address is not None:
+        _crawl_on_cluster(urls, output, replace(options, jobs=1), dask_address, partitions, state_path, quiet)
     if output == "-" and state_path is None:
         _fail_usage("-o - needs --state PATH (where the crawl remembers what is done)")
     try:
@@ -535,6 +613,34 @@ def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host
         _fail_usage(exc.reason)
     finally:
         store.close()
+
+
+def _crawl_on_cluster(urls: str, output: str, options: CrawlOptions, address: str, count: int,
+                      state_path: str | None, quiet: bool) -> None:
+    """`crawl --dask`: each partition of the URLs is a crawl job of its own on the cluster; the
+    summary merges them all."""
+    from .run.crawlparts import domain_partitions, run_crawl_partitions
+    from .run.dask import DaskExecutor
+
+    if output == "-" or output.endswith((".jsonl", ".db", ".sqlite", ".sqlite3")) or state_path:
+        _fail_usage("--dask writes a folder of parts, each with its own state: give -o FOLDER, no --state")
+    counts: Counter[str] = Counter()
+    try:
+        with click.open_file(urls, encoding="utf-8", errors="replace") as fh:
+            parts = domain_partitions(fh, count)
+        _quiet_dask()
+        with DaskExecutor(address) as executor:
+            results = run_crawl_partitions(parts, options, output, executor)
+            for _, part_counts in _progress_parts(results, quiet, total=len(parts)):
+                for key, n in part_counts.items():
+                    status, _, reason = key.partition(": ")
+                    counts[f"{status}: {_group(reason)}" if reason else key] += n
+    except ScraperError as exc:
+        _fail_usage(exc.reason)
+    except OSError as exc:
+        _fail_usage(f"cannot write output {output}: {reason_of(exc)}")
+    click.echo(f"{len(parts)} partitions by registered domain (in {output})", err=True)
+    sys.exit(summarise(counts))
 
 
 def _run_job(job: Crawl, load_only: bool, quiet: bool) -> int:

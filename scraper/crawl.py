@@ -27,16 +27,15 @@ import os
 import queue
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .article import Article, Failure
+from .article import OUT_OF_MEMORY, Article, Failure
 from .blocks import TemplateOptions
 from .clean import CleanOptions
 from .errors import HTTPStatusError, InputError
 from .fetch import Fetched, FetchOptions
+from .pagepool import MEMORY_EXCEEDED, PageLimits
 from .recorder import Recorder
 from .robots import RobotsCache
 from .resume import JobStatus, describe, start_job, sync
@@ -45,7 +44,8 @@ from .state import CrawlState, Outcome, default_state_path
 from .rules import RuleFile
 from .sitelearn import SiteLearning
 from .store import Store
-from .workers import FetchPool, FetchResult, clean_page, index_saved, start_cleaners
+from .run.executors import LocalProcesses, Stream
+from .workers import FetchPool, FetchResult, clean_page, index_saved
 
 log = logging.getLogger(__name__)
 _DISALLOWED = "disallowed by robots.txt"
@@ -54,7 +54,8 @@ _DISALLOWED = "disallowed by robots.txt"
 class CrawlOptions:
     """How to crawl. `delay` is the minimum time between request starts on one host (seconds;
     robots.txt's Crawl-delay wins if longer), `per_host` the requests in flight per host,
-    `concurrency` the requests in flight overall, `jobs` the cleaning worker processes."""
+    `concurrency` the requests in flight overall, `jobs` the cleaning worker processes, and
+    `page_timeout` (seconds) and `max_memory` (bytes) each page's limits there (None: none)."""
 
     fetch: FetchOptions = field(default_factory=FetchOptions)
     clean: CleanOptions = field(default_factory=CleanOptions)
@@ -69,17 +70,21 @@ class CrawlOptions:
     sync_every: float = 1.0  # seconds between making store and state durable together
     learn_templates: bool = True
     templates: TemplateOptions = field(default_factory=TemplateOptions)
+    page_timeout: float | None = 30.0
+    max_memory: int | None = 2 << 30
+
+    @property
+    def limits(self) -> PageLimits:
+        return PageLimits(self.page_timeout, self.max_memory)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Page:
     """A fetched page on its way through cleaning; `source` is its URL as the state knows it."""
 
     source: str
     page: Fetched
     outcome: Outcome
-    pool: ProcessPoolExecutor
-    crashed: bool = False
     site: str | None = None
     learned: RuleFile | None = None  # the site template it is cleaned with
     previous: Article | None = None  # when cleaned again with a newer template: the first result
@@ -108,7 +113,7 @@ class Crawl:
             self.state.set("created", time.strftime("%Y-%m-%d %H:%M:%S"))
             self.state.commit()
         self._events: queue.Queue[tuple] = queue.Queue()
-        self._pages: dict[Future, _Page] = {}
+        self._pages: dict[int, _Page] = {}  # being cleaned, by id
         self._robots_errors: dict[str, BaseException] = {}  # host -> what broke its robots.txt
         self.sites: SiteLearning[_Page] = SiteLearning(store, self.options.templates,
                                                        self.options.learn_templates)
@@ -165,7 +170,7 @@ class Crawl:
 
     def _loop(self) -> Iterator[Article | Failure]:
         o = self.options
-        self._pool = self._new_pool()
+        self._cleaners = self._start_cleaners()
         self._fetch = FetchPool(o.fetch, o.concurrency, self._events, o.save_html)
         self._robots = RobotsCache(self._fetch.fetcher)
         self._fetch.robots = self._robots
@@ -195,14 +200,21 @@ class Crawl:
         finally:
             self._fetch.close()
             self._robots.close()
-            self._pool.shutdown(wait=not interrupted, cancel_futures=True)
+            self._cleaners.close(abandon=interrupted)
 
-    def _new_pool(self) -> ProcessPoolExecutor:
-        return start_cleaners(self.options.jobs, self.options.clean.rule_files)
+    def _start_cleaners(self) -> Stream[tuple[_Page, tuple]]:
+        """Worker processes, started before any fetch thread, that clean each page under its
+        limits: a page over its time or memory, or one that kills its worker, is that URL's
+        failure and the worker is replaced."""
+        def failed(task: tuple[_Page, tuple], reason: str) -> tuple[Failure, None]:
+            item = task[0]
+            return Failure(item.source, reason, "InputError", item.page.final_url), None
 
-    def _replace_pool(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self._pool = self._new_pool()
+        def done(task: tuple[_Page, tuple], result: tuple) -> None:
+            self._events.put(("cleaned", (task[0], result)))
+
+        executor = LocalProcesses(self.options.jobs, self.options.limits)
+        return executor.stream(clean_page, lambda task: task[1], failed, done)
 
     def _dispatch(self) -> None:
         o = self.options
@@ -275,53 +287,39 @@ class Crawl:
             if result.saved:
                 index_saved(self.options.save_html or ".", result.saved, page)
             site = self.sites.site(page.final_url)
-            self._submit(_Page(source, page, outcome, self._pool, site=site,
+            self._submit(_Page(source, page, outcome, site=site,
                                learned=self.sites.template(site)[1] if site else None))
             log.debug("fetched %s (%d bytes)", source, len(page.body))
         except Exception as exc:  # noqa: BLE001  (this URL's failure, not the crawl's)
             self.rec.fail(source, exc, result.tries)
 
-    def _submit(self, item: _Page) -> None:
+    def _clean_args(self, item: _Page) -> tuple:
         page, o = item.page, self.options
         clean = o.clean if item.learned is None else replace(o.clean, learned=(*o.clean.learned, item.learned))
         prints = o.templates if item.previous is None and self.sites.wants_print(item.site, page.url) else None
-        args = (clean_page, page.body, page.final_url, page.http_charset, item.source, clean, prints)
-        try:
-            future = self._pool.submit(*args)
-        except BrokenProcessPool:  # a worker died since the last result: pages go to a new pool
-            self._replace_pool()
-            future = self._pool.submit(*args)
-        item.pool = self._pool
-        self._pages[future] = item
-        future.add_done_callback(lambda f: self._events.put(("cleaned", f)))
+        return page.body, page.final_url, page.http_charset, item.source, clean, prints
 
-    def _cleaned(self, future: Future) -> None:
-        item = self._pages.pop(future)
+    def _submit(self, item: _Page) -> None:
+        self._pages[id(item)] = item
+        self._cleaners.submit((item, self._clean_args(item)))  # args made here: the crawl's state is this thread's
+
+    def _cleaned(self, finished: tuple[_Page, tuple]) -> None:
+        item, outcome = finished
+        self._pages.pop(id(item), None)
         try:
-            self._take_result(item, future)
+            self._take_result(item, outcome)
         except Exception as exc:  # noqa: BLE001  (this URL's failure, not the crawl's)
             self.rec.fail(item.source, exc, url=item.page.final_url)
 
-    def _take_result(self, item: _Page, future: Future) -> None:
+    def _take_result(self, item: _Page, outcome: tuple) -> None:
         source = item.source
-        fingerprint = None
         try:
-            result, fingerprint = future.result()
-        except CancelledError:  # its pool was replaced before it started: not this page's doing
-            self._submit(item)
-            return
-        except BrokenProcessPool:
-            # A worker died (a C-level crash on a hostile page) and took its batch with it.
-            if item.pool is self._pool:
-                self._replace_pool()
-            if not item.crashed:
-                item.crashed = True
-                self._submit(item)
-                return
-            result = Failure(source, "worker process crashed on this input", "InputError",
-                             item.page.final_url)
+            result, fingerprint = outcome
+            if (isinstance(result, Failure) and result.reason == OUT_OF_MEMORY
+                    and self.options.max_memory is not None):
+                result = replace(result, reason=MEMORY_EXCEEDED)
         except Exception as exc:  # noqa: BLE001  (a bug in cleaning must not stop the crawl)
-            result = Failure.of(source, exc, item.page.final_url)
+            result, fingerprint = Failure.of(source, exc, item.page.final_url), None
         if fingerprint is not None:
             self.sites.add_print(fingerprint)
         if item.previous is not None and isinstance(result, Failure):
@@ -340,7 +338,7 @@ class Crawl:
         template = self.sites.template(item.site)[1] if isinstance(result, Article) and item.learned is None \
             and item.previous is None else None
         if template is not None:
-            self._submit(replace(item, learned=template, previous=result, crashed=False))
+            self._submit(replace(item, learned=template, previous=result))
             return
         outcome = item.outcome
         if isinstance(result, Failure):

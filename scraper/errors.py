@@ -11,8 +11,9 @@
     │   └── TooLargeError     body above the byte cap
     ├── SkippedError          not a failure of ours: not HTML, disallowed by robots.txt
     ├── SecurityError         a URL or address refused by policy (retry will not help)
-    └── OutputError           the output cannot be opened, locked or written
-        └── RecordError       one record the output's format cannot hold (that record's failure)
+    ├── OutputError           the output cannot be opened, locked or written
+    │   └── RecordError       one record the output's format cannot hold (that record's failure)
+    └── ClusterError          a cluster cannot be started or reached, or its extra is not installed
 
 Batch code catches `ScraperError` per item and records `reason`; anything else is a bug.
 """
@@ -87,6 +88,11 @@ class OutputError(ScraperError):
 class RecordError(OutputError):
     """One record a sink cannot write (a value its format cannot hold). Nothing of it was
     written; batch code records it as that record's failure and goes on."""
+
+
+class ClusterError(ScraperError):
+    """A Dask cluster cannot be started or reached, or an optional package (an extra) is missing;
+    the reason says what to do (for a missing extra, the exact `pip install` command)."""
 
 
 # What batch code catches per item: our own failures, plus the stack and memory exhaustion a

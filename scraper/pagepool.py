@@ -132,6 +132,48 @@ _DEPTH = 4
 # it the parent would block sending while the worker may be blocked sending it a result.
 _QUEUED_BYTES = 48 * 1024
 _END = object()
+IDLE = object()  # from a task iterator: no task just now, more may come (see `Feed`)
+
+
+class Feed(Generic[T]):
+    """Tasks handed to a running `PagePool.run` from another thread: iterating yields each task
+    put, `IDLE` while there is none, and ends once closed; `fileno` becomes readable on news."""
+
+    def __init__(self) -> None:
+        self._tasks: deque[T] = deque()
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        self.closed = self.abandoned = False
+
+    def fileno(self) -> int:
+        return self._read
+
+    def put(self, task: T) -> None:
+        self._tasks.append(task)  # before the wake-up byte, so a woken reader finds it
+        os.write(self._write, b"!")
+
+    def close(self, abandon: bool = False) -> None:
+        """No more tasks; with `abandon`, also drop the pages still running."""
+        self.closed, self.abandoned = True, self.abandoned or abandon
+        os.write(self._write, b"!")
+
+    def release(self) -> None:
+        for fd in (self._read, self._write):
+            os.close(fd)
+
+    def __iter__(self) -> Iterator[T]:
+        while not self.abandoned:
+            try:
+                while os.read(self._read, 4096):
+                    pass
+            except BlockingIOError:
+                pass
+            if self._tasks:
+                yield self._tasks.popleft()
+            elif self.closed:
+                return
+            else:
+                yield IDLE  # type: ignore[misc]
 
 
 class _Worker(Generic[T]):
@@ -162,21 +204,33 @@ class PagePool(Generic[T, R]):
     def __init__(self, jobs: int, limits: PageLimits) -> None:
         self.jobs, self.limits = max(1, jobs), limits
         self._workers: list[_Worker[T]] = []
+        self._refused: deque[tuple[T, str]] = deque()  # tasks that could not be sent, and why
+
+    def start(self) -> None:
+        """Start every worker now (say, before the caller starts threads: a fork copies only the
+        thread that forks, and a lock another thread held stays locked in the child)."""
+        while len(self._workers) < self.jobs:
+            self._workers.append(_Worker(self.limits.memory))
 
     def run(self, work: Callable[..., R], tasks: Iterable[T], args: Callable[[T], tuple],
             failed: Callable[[T, str], R]) -> Iterator[tuple[T, R]]:
         """Yield `(task, work(*args(task)))` as pages finish; a page that times out, crashes its
-        worker, runs out of memory or raises becomes `failed(task, reason)`."""
+        worker, runs out of memory or raises becomes `failed(task, reason)`. `tasks` may be a
+        `Feed`, filled while this runs."""
         iterator = iter(tasks)
+        feed = tasks if isinstance(tasks, Feed) else None
         backlog: deque[tuple[T, bytes]] = deque()  # taken from `tasks`, not yet with a worker
         try:
             while True:
-                self._dispatch(iterator, backlog, lambda task: ForkingPickler.dumps((work, args(task))))
+                ended = self._dispatch(iterator, backlog, lambda task: ForkingPickler.dumps((work, args(task))))
+                while self._refused:
+                    task, reason = self._refused.popleft()
+                    yield task, failed(task, reason)
                 busy = [w for w in self._workers if w.tasks]
-                if not busy:
+                if (not busy and (ended or feed is None)) or (feed is not None and feed.abandoned):
                     return
-                soonest = min(w.deadline for w in busy) - time.monotonic()
-                wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
+                soonest = min((w.deadline for w in busy), default=float("inf")) - time.monotonic()
+                wait([w.conn for w in busy] + [w.process.sentinel for w in busy] + ([feed] if feed else []),
                      timeout=None if soonest == float("inf") else max(0.0, soonest))
                 for worker in busy:
                     for task, kind, value in self._collect(worker, backlog):
@@ -185,25 +239,32 @@ class PagePool(Generic[T, R]):
             self.close()
 
     def _dispatch(self, iterator: Iterator[T], backlog: deque[tuple[T, bytes]],
-                  pickled: Callable[[T], bytes]) -> None:
+                  pickled: Callable[[T], bytes]) -> bool:
+        """Hand tasks to workers with room; return whether the tasks have run out."""
         while (worker := self._free()) is not None:
             if backlog:
                 task, data = backlog.popleft()
             elif (task := next(iterator, _END)) is _END:  # type: ignore[comparison-overlap]
-                return
+                return True
+            elif task is IDLE:
+                return False
             else:
-                data = pickled(task)
+                try:
+                    data = pickled(task)
+                except Exception as exc:  # noqa: BLE001  (an argument that cannot be sent: this task's failure)
+                    self._refused.append((task, f"internal error: {type(exc).__name__}: {exc}"[:500]))
+                    continue
             if worker.tasks and sum(len(d) for _, d in worker.tasks) + len(data) > _QUEUED_BYTES:
                 backlog.appendleft((task, data))
-                return
+                return False
             if not worker.tasks:
                 worker.deadline = time.monotonic() + (self.limits.timeout or float("inf"))
             worker.tasks.append((task, data))
             try:
                 worker.conn.send_bytes(data)
             except OSError:
-                return  # the worker died: collecting it settles its tasks
-
+                return False  # the worker died: collecting it settles its tasks
+        return False
 
     def _free(self) -> _Worker[T] | None:
         """An idle worker (started if there are fewer than `jobs`), else one with room to queue."""

@@ -28,7 +28,8 @@ from .decode import decode_bytes
 from .errors import CONTAINED, InputError
 from .blocks import PagePrint, TemplateOptions, fingerprint_page
 from . import newsletters as mail
-from .pagepool import MEMORY_EXCEEDED, PageLimits, PagePool
+from .pagepool import MEMORY_EXCEEDED, PageLimits
+from .run.executors import executor_for
 from .sources import HTML_SUFFIXES, TEXT_SUFFIXES, Page, find_inputs, stdin_input
 from .sources.page import EMAIL, TEXT
 from .templates import TemplateLearner
@@ -186,17 +187,9 @@ def _map(work: Callable[[Input, BatchOptions], T], tasks: Iterable[tuple[Input, 
          options: BatchOptions, failed: Callable[[Input, BatchOptions, str], T]) -> Iterator[tuple[Input, T]]:
     """Run `work` on each task in worker processes under the page limits (in this process when
     there are no limits and one job); results come as they finish."""
-    if options.jobs <= 1 and options.page_timeout is None and options.max_memory is None:
-        for item, task_options in tasks:
-            try:
-                yield item, work(item, task_options)
-            except Exception as exc:  # noqa: BLE001  (a bug met on one input must not stop the batch)
-                log.info("where the internal error on %s happened", item.source, exc_info=exc)
-                yield item, failed(item, task_options, Failure.of(item.source, exc).reason)
-        return
-    pool: PagePool = PagePool(options.jobs, options.limits)
-    for (item, task_options), result in pool.run(work, tasks, lambda task: task,
-                                                 lambda task, reason: failed(*task, reason)):
+    executor = executor_for(options.jobs, options.limits)
+    for (item, _), result in executor.map(work, tasks, lambda task: task,
+                                          lambda task, reason: failed(*task, reason)):
         yield item, result
 
 

@@ -4,37 +4,25 @@ A fetch thread takes a `Task`, makes its request(s) and reports the outcome. Ret
 inside a task (the fetcher's backoff), holding the host's slot, and each retry and each redirect
 hop waits at least the host's delay, so the per-host spacing holds for them too. The threads are
 daemons: a crawl that is interrupted does not wait for a long Retry-After to pass. Cleaning
-processes run `clean_page`, which also fingerprints the page for site-template learning in the
-parent; they ignore Ctrl-C (the crawl handles it) and exit if the crawl is killed.
-
-Cleaning processes are forked from the crawl (quick to start, and a script that calls `crawl`
-needs no `if __name__ == "__main__"` guard, which a fork server or spawn would demand: they run
-the main script again in each worker). They do not keep the state database's lock: see
-`scraper.state`, whose lock a forked child closes at once.
+processes (`scraper.run.LocalProcesses`, each page under its time and memory limits) run
+`clean_page`, which also fingerprints the page for site-template learning in the parent.
 """
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
-import multiprocessing
-import os
 import queue
 import re
-import signal
-import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing.connection import wait
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from .article import Article, Failure
 from .blocks import PagePrint, TemplateOptions, fingerprint_page
-from .clean import CleanOptions, clean_html, rulebook
+from .clean import CleanOptions, clean_html
 from .fetch import Fetched, Fetcher, FetchOptions
 from .robots import RobotsCache
 from .schedule import Task
@@ -102,57 +90,6 @@ def clean_page(body: bytes, url: str, http_charset: str | None, source: str, opt
         return clean_html(body, url, options=options, http_charset=http_charset, source=source), page
     except (Exception, SystemExit) as exc:  # noqa: BLE001  (CONTAINED, or a bug: this page's)
         return Failure.of(source, exc, url=url), page
-
-
-_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-def _die_with_parent() -> None:
-    """Linux: have the kernel kill this process when the process that started it dies."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass  # the watchdog below still ends the worker, a moment later
-
-
-def _init_cleaner(rule_files: tuple[str, ...]) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    # A crawl killed with SIGKILL cannot tell its workers; they would wait forever. The kernel
-    # ends them with it (Linux); elsewhere, or if that failed, the watchdog sees the crawl's
-    # sentinel pipe close or this process change parent.
-    _die_with_parent()
-    crawl = multiprocessing.parent_process()
-    parent = crawl.pid if crawl is not None else os.getppid()  # already gone? then exit now
-    sentinel = crawl.sentinel if crawl is not None else None
-
-    def exit_with_parent() -> None:
-        while os.getppid() == parent:
-            if sentinel is None:
-                time.sleep(1.0)
-            elif wait([sentinel], timeout=1.0):
-                break
-        os._exit(0)
-
-    threading.Thread(target=exit_with_parent, daemon=True).start()
-    rulebook(rule_files)
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """Fork where there is fork (also on Pythons whose default is another start method)."""
-    if "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
-
-
-def start_cleaners(jobs: int, rule_files: tuple[str, ...]) -> ProcessPoolExecutor:
-    """A pool of `jobs` cleaning processes, started now (before any fetch thread exists)."""
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_init_cleaner,
-                               initargs=(rule_files,))
-    pool.submit(int)  # with fork, the first submit starts every worker
-    return pool
 
 
 class FetchPool:

@@ -131,7 +131,8 @@ class _Server(ThreadingHTTPServer):
 class FaultServer:
     """The server; use as a context manager or through the `fault_server` fixture."""
 
-    def __init__(self, latency: float = 0.0, robots_txt: str | None = DEFAULT_ROBOTS) -> None:
+    def __init__(self, latency: float = 0.0, robots_txt: str | None = DEFAULT_ROBOTS,
+                 host: str = "127.0.0.1") -> None:
         self.latency = latency
         self.robots_txt = robots_txt
         self.robots_status = 200
@@ -154,9 +155,9 @@ class FaultServer:
         self.add_page("/pdf", b"%PDF-1.4\n" + b"0" * 4000 + b"\n%%EOF\n",
                       content_type="application/pdf")
         self.add_page("/missing", b"<html><body><h1>Not found</h1></body></html>", status=404)
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server((host, 0), _Handler)  # any 127.x.y.z: another host on loopback
         self._httpd.fault = self
-        self.host, self.port = "127.0.0.1", self._httpd.server_address[1]
+        self.host, self.port = host, self._httpd.server_address[1]
         self.base_url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         kwargs={"poll_interval": 0.05}, daemon=True)

@@ -1,0 +1,132 @@
+"""A batch split into partitions, each written to its own output part plus a completion marker,
+so a re-run (after a killed worker, a killed client, or a failed partition) redoes only the
+partitions without a marker. This is how `clean --dask` runs; any `Executor` can run it.
+
+    parts/part-00003-1f2e3d4c5b.jsonl            articles, one JSON line each
+    parts/part-00003-1f2e3d4c5b.failures.jsonl   failures
+    parts/part-00003-1f2e3d4c5b.done             the marker: the partition's counts (JSON)
+
+A part's files are written under temporary names and renamed before its marker is written, so
+a part without a marker is never read as finished, and a partition run twice at once (a cluster
+may retry a task whose worker seemed lost) leaves one copy. A partition's name holds a hash of
+its inputs: the same inputs in the same order give the same names, other inputs other names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..article import Failure
+from ..clean import rulebook
+from ..pipeline import BatchOptions, Input, find_inputs, run_batch
+from ..store import StreamStore
+from .executors import Executor
+
+log = logging.getLogger(__name__)
+
+PARTITION_FAILED = "partition failed"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Some inputs of a batch, cleaned together into one output part named `name`."""
+
+    name: str
+    items: tuple[Input, ...]
+
+
+def partitions(paths: Sequence[str | Input], size: int) -> list[Partition]:
+    """Split inputs (files and folders, expanded as `clean` does) into partitions of at most
+    `size` inputs each, in input order."""
+    if size < 1:
+        raise ValueError("a partition holds at least one input")
+    items = list(find_inputs(paths))
+    parts = []
+    for index, start in enumerate(range(0, len(items), size)):
+        chunk = tuple(items[start:start + size])
+        digest = hashlib.sha256("\n".join(i.source for i in chunk).encode("utf-8", "surrogatepass"))
+        parts.append(Partition(f"part-{index:05d}-{digest.hexdigest()[:10]}", chunk))
+    return parts
+
+
+def marker(folder: str | Path, part: Partition) -> Path:
+    return Path(folder) / f"{part.name}.done"
+
+
+def finished(folder: str | Path, part: Partition) -> Counter[str] | None:
+    """The counts of a partition finished by an earlier run, or None."""
+    try:
+        return Counter(json.loads(marker(folder, part).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
+
+
+def clean_partition(part: Partition, options: BatchOptions, folder: str) -> dict[str, int]:
+    """Clean one partition into its part files and write its marker; return its counts
+    ("cleaned", and "failed: <reason>" per reason). Runs wherever the executor puts it."""
+    done = finished(folder, part)
+    if done is not None:  # another run of this task got here first
+        return dict(done)
+    if multiprocessing.current_process().daemon and (options.page_timeout or options.max_memory):
+        # A daemonic process may not start the worker processes that hold pages to their
+        # limits (Dask's default: set `distributed.worker.daemon: False` on the workers).
+        log.warning("%s: daemonic worker, pages run without time and memory limits", part.name)
+        options = replace(options, page_timeout=None, max_memory=None)
+    rulebook(options.clean.rule_files)  # compiled once in this worker, not in each page process it forks
+    base = Path(folder) / part.name
+    names = (base.with_name(part.name + ".jsonl"), base.with_name(part.name + ".failures.jsonl"))
+    temporary = [path.with_name(f"{path.name}.{os.getpid()}.tmp") for path in names]
+    counts: Counter[str] = Counter()
+    try:
+        with open(temporary[0], "w", encoding="utf-8") as out, open(temporary[1], "w", encoding="utf-8") as bad:
+            store = StreamStore(out, bad)
+            for result in run_batch(part.items, options):
+                if isinstance(result, Failure):
+                    store.fail(result)
+                    counts[f"{result.status}: {result.reason}"] += 1
+                else:
+                    store.add(result)
+                    counts["cleaned"] += 1
+            for fh in (out, bad):
+                fh.flush()
+                os.fsync(fh.fileno())
+        for tmp, name in zip(temporary, names):
+            os.replace(tmp, name)
+    finally:
+        for tmp in temporary:
+            tmp.unlink(missing_ok=True)
+    done_tmp = marker(folder, part).with_suffix(f".{os.getpid()}.tmp")
+    done_tmp.write_text(json.dumps(dict(counts)), encoding="utf-8")
+    os.replace(done_tmp, marker(folder, part))
+    return dict(counts)
+
+
+def run_partitions(parts: Iterable[Partition], options: BatchOptions, folder: str,
+                   executor: Executor) -> Iterator[tuple[Partition, Counter[str], bool]]:
+    """Run every partition that has no marker yet; yield `(partition, counts, ran_now)` for
+    each, finished ones first. A partition that fails as a whole (its worker kept dying) counts
+    as one failure and has no marker, so the next run tries it again."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    todo = []
+    for part in parts:
+        done = finished(folder, part)
+        if done is None:
+            todo.append(part)
+            for stale in Path(folder).glob(f"{part.name}.*.tmp"):  # from a killed worker
+                stale.unlink(missing_ok=True)
+        else:
+            yield part, done, False
+
+    def failed(part: Partition, reason: str) -> dict[str, int]:
+        return {f"failed: {PARTITION_FAILED}: {reason}": 1}
+
+    for part, counts in executor.map(clean_partition, todo, lambda part: (part, options, folder), failed):
+        yield part, Counter(counts), True

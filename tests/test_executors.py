@@ -1,0 +1,81 @@
+"""One executor interface for batches and crawls: `map` over tasks, or `stream` tasks in while a
+job runs; in worker processes each page is held to its time limit, a crash is that page's."""
+
+from __future__ import annotations
+
+import os
+import queue
+import time
+
+from scraper.pagepool import CRASHED, PageLimits
+from scraper.run import InProcess, LocalProcesses, executor_for
+
+
+def square_or_misbehave(n: int) -> int:
+    if n == 3:
+        time.sleep(60)
+    if n == 5:
+        os._exit(1)
+    if n == 7:
+        raise ValueError("seven")
+    return n * n
+
+
+def failed(n: int, reason: str) -> str:
+    return reason
+
+
+def test_in_process_map_turns_a_bug_into_that_tasks_failure() -> None:
+    results = dict(InProcess().map(square_or_misbehave, [1, 2, 7], lambda n: (n,), failed))
+    assert results == {1: 1, 2: 4, 7: "internal error: ValueError: seven"}
+
+
+def test_process_map_holds_each_page_to_its_limits() -> None:
+    executor = LocalProcesses(2, PageLimits(timeout=1, memory=None))
+    started = time.monotonic()
+    results = dict(executor.map(square_or_misbehave, range(9), lambda n: (n,), failed))
+    assert results == {0: 0, 1: 1, 2: 4, 3: "timed out after 1 s", 4: 16, 5: CRASHED, 6: 36,
+                       7: "internal error: ValueError: seven", 8: 64}
+    assert time.monotonic() - started < 1 + 10
+
+
+def test_a_stream_takes_tasks_while_it_runs_and_reports_each_once() -> None:
+    done: queue.Queue = queue.Queue()
+    stream = LocalProcesses(2, PageLimits(timeout=1, memory=None)).stream(
+        square_or_misbehave, lambda n: (n,), failed, lambda n, r: done.put((n, r)))
+    got = {}
+    try:
+        for n in (2, 3, 4):
+            stream.submit(n)
+        for _ in range(3):
+            n, result = done.get(timeout=10)
+            got[n] = result
+        stream.submit(5)  # after the others finished: the stream was idle, waiting
+        n, result = done.get(timeout=10)
+        got[n] = result
+    finally:
+        stream.close()
+    assert got == {2: 4, 3: "timed out after 1 s", 4: 16, 5: CRASHED}
+    assert done.empty()
+
+
+def test_an_in_process_stream_reports_at_once() -> None:
+    done: list = []
+    stream = InProcess().stream(square_or_misbehave, lambda n: (n,), failed, lambda n, r: done.append((n, r)))
+    stream.submit(4)
+    stream.close()
+    assert done == [(4, 16)]
+
+
+def test_no_limits_and_one_job_run_in_this_process() -> None:
+    assert isinstance(executor_for(1, PageLimits(None, None)), InProcess)
+    assert isinstance(executor_for(1, PageLimits(30, None)), LocalProcesses)
+    assert isinstance(executor_for(4, PageLimits(None, None)), LocalProcesses)
+
+
+def test_a_task_whose_arguments_cannot_be_sent_fails_alone() -> None:
+    executor = LocalProcesses(1, PageLimits(timeout=5, memory=None))
+    results = dict(executor.map(square_or_misbehave, [1, 2, 4], lambda n: (n, lambda: 0) if n == 2 else (n,),
+                                failed))
+    assert results[1] == 1 and results[4] == 16
+    assert results[2].startswith("internal error: ")
