@@ -237,11 +237,11 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
     reason; the summary goes to stderr. Exit code 1 when any input failed, 130 when interrupted
     (what was done so far is kept). Record inputs and streams turn template learning off.
     """
-    limits = {}
-    for flag, value in (("--max-bytes", max_bytes), ("--max-memory", max_memory),
-                        ("--parquet-file-size", parquet_file_size)):
+    limits: dict[str, int | None] = {}
+    for flag, value, read in (("--max-bytes", max_bytes, _size), ("--max-memory", max_memory, _limit),
+                              ("--parquet-file-size", parquet_file_size, _size)):
         try:
-            limits[flag] = _size(value)
+            limits[flag] = read(value)
         except click.BadParameter as exc:
             _fail_usage(f"{flag}: {exc.message}")
     if limits["--max-bytes"] <= 0:
@@ -431,6 +431,11 @@ _SIZE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]?)(i?b)?", re.IGNORECASE)
 _UNITS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
 
 
+def _limit(value: str) -> int | None:
+    """A size flag where 0 means no limit (`--max-memory 0`): None for 0, else `_size`."""
+    return None if str(value).strip() == "0" else _size(value)
+
+
 def _size(value: str | int) -> int:
     """A byte count from "10M", "10MB", "10MiB", "10 mb", "512k", "1.5GB" or plain bytes.
 
@@ -584,7 +589,7 @@ def crawl(urls: str, output: str, state_path: str | None, delay: float, per_host
     except click.BadParameter as exc:
         _fail_usage(f"--max-bytes: {exc.message}")
     try:
-        memory = _size(max_memory)
+        memory = _limit(max_memory)
     except click.BadParameter as exc:
         _fail_usage(f"--max-memory: {exc.message}")
     clean_options = replace(_clean_options(rules), max_bytes=fetch.max_bytes)  # one size limit, as for `clean`

@@ -89,3 +89,15 @@ def test_help_documents_the_three_limits():
     out = subprocess.run([*SCRAPER, "clean", "--help"], capture_output=True, text=True).stdout
     for flag in ("--max-bytes", "--page-timeout", "--max-memory"):
         assert flag in out
+
+
+def test_zero_lifts_the_time_and_memory_limits_as_the_help_says(tmp_path):
+    for command in ("clean", "crawl"):
+        result = subprocess.run([sys.executable, "-m", "scraper", command, "--help"],
+                                capture_output=True, text=True)
+        assert "0: no limit" in " ".join(result.stdout.split()), command
+    page = tmp_path / "page.html"
+    page.write_text(article_page(), encoding="utf-8")
+    result, _, articles, failures = clean(tmp_path, str(page), "--max-memory", "0", "--page-timeout", "0")
+    assert result.returncode == 0, result.stderr
+    assert len(articles) == 2 and failures == []  # the page and the helper's own good page
