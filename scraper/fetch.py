@@ -68,9 +68,10 @@ class FetchOptions:
     """
 
     user_agent: str = DEFAULT_USER_AGENT
-    connect_timeout: float = 10.0
+    # The CLI's `--timeout 30` sets all three: one default for library and command line.
+    connect_timeout: float = 30.0
     read_timeout: float = 30.0
-    total_timeout: float = 300.0
+    total_timeout: float = 30.0
     retries: int = 3
     backoff_base: float = 0.5
     backoff_cap: float = 30.0

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -51,7 +52,7 @@ class BatchOptions:
 
     clean: CleanOptions = field(default_factory=CleanOptions)
     url: str | None = None
-    jobs: int = 1
+    jobs: int = os.cpu_count() or 1  # as `clean -j`: all cores
     learn_templates: bool = True
     templates: TemplateOptions = field(default_factory=TemplateOptions)
     page_timeout: float | None = 30.0
