@@ -15,10 +15,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from math import ceil
 
-from .blocks import PagePrint, TemplateOptions, fingerprint_page, position_xpath, site_of
+from .blocks import PagePrint, TemplateOptions, fingerprint_page, position_xpath
 from .errors import InputError, ScraperError
 from .rules import HtmlRule, RuleFile
 from .store import SiteTemplate, TemplateStore
+from .urls import site_of
 
 _SIGNATURES_KEPT = 10_000
 
