@@ -11,16 +11,15 @@ import hashlib
 import re
 import zlib
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
-from tld import get_fld
 
 from .clean import parse_html
 from .decode import decode_bytes
 from .metadata import page_url
 from .prune import BLOCK_TAGS, element_texts, strip_invisible
 from .rules import normalise_text
+from .urls import site_of
 
 _BLOCKS = frozenset(BLOCK_TAGS)
 _BOXES = frozenset({"div", "section", "aside", "form", "ul", "ol", "dl", "table"})
@@ -66,17 +65,6 @@ class PagePrint:
     signature: str  # the same article fetched twice counts once
     texts: dict[str, bool]  # normalised block text -> it sat in the page's running text
     positions: dict[str, tuple[bool, int]]  # position key -> (only links, crc32 of its text)
-
-
-def site_of(url: str | None) -> str | None:
-    """The registrable domain of a page's URL (`news.example.co.uk` -> `example.co.uk`)."""
-    try:
-        host = (urlsplit(url).hostname or "") if url else ""
-    except ValueError:
-        return None
-    if not host:
-        return None
-    return get_fld(host, fix_protocol=True, fail_silently=True) or host.removeprefix("www.")
 
 
 def _step(el: HtmlElement) -> str:

@@ -27,10 +27,10 @@ from .crawl import Crawl, CrawlOptions
 from .errors import RecordError, ScraperError
 from .fetch import DEFAULT_USER_AGENT, FetchOptions
 from .evaluate import EvalOptions, default_systems, evaluate, render_markdown
-from .pipeline import BatchOptions, Input, clean_input, find_inputs, run_batch
+from .pipeline import BatchOptions, Input, clean_input, find_inputs, learn_rule_file, run_batch
 from .sources import FORMATS, RecordOptions, SourceOptions, open_sources
 from .newsletters import MailOptions
-from .templates import TemplateLearner, learn_rule_file
+from .templates import TemplateLearner
 from .outfiles import reason_of
 from .sinks import SinkOptions
 from .sinks.dedupe import MODES as _DEDUPE_MODES

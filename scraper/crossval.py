@@ -22,13 +22,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from . import metrics
 from .article import Removal
 from .clean import CleanOptions, clean_html, rulebook
 from .evaluate import EvalOptions, EvalReport, Sample, System, default_systems, evaluate, load_dataset
 from .report import SystemSummary, summarise
+from .urls import host_of
 
 # Second-level labels under which sites register ("example.co.uk", "example.com.au").
 _PUBLIC_SECOND = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go"})
@@ -36,8 +36,10 @@ _PUBLIC_SECOND = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne",
 
 def site_domain(url: str) -> str:
     """The registered domain of a page ("blog.example.co.uk" -> "example.co.uk"): pages of one
-    site always share a fold."""
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    site always share a fold. Not `scraper.urls.site_of`: folds by this short list of public
+    second levels are what the published figures used; the Public Suffix List would move the
+    pages of platform subdomains (`x.bearblog.dev`) into folds of their own."""
+    host = host_of(url)
     labels = host.split(".")
     keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _PUBLIC_SECOND else 2
     return ".".join(labels[-keep:]) or "(no domain)"

@@ -20,6 +20,7 @@ from typing import Any
 
 from . import metrics
 from .errors import InputError, ScraperError
+from .evaloptions import EvalOptions
 from .report import (
     EvalReport,
     PageDiff,
@@ -31,7 +32,8 @@ from .report import (
     write_rows,
 )
 
-# The result records and reporting live in scraper.report; they stay importable from here.
+# The options (scraper.evaloptions), result records and reporting (scraper.report) stay importable
+# from here.
 __all__ = [
     "EvalOptions", "EvalReport", "Extraction", "Extractor", "PageDiff", "PageResult", "Sample",
     "System", "SystemSummary", "dataset_kind", "default_systems", "evaluate", "load_dataset",
@@ -77,20 +79,6 @@ class System:
 
     extract: Extractor
     metadata: Extractor | None = None
-
-
-@dataclass(frozen=True)
-class EvalOptions:
-    """Run settings: page limit, bootstrap size and seed, warm-up, per-page output."""
-
-    limit: int | None = None
-    bootstrap: int = 1000
-    seed: int = 0
-    warmup: bool = True
-    keep_text: bool = False
-    per_page_path: Path | None = None
-    # Only these page ids (a cross-validation fold); None for all.
-    only: frozenset[str] | None = None
 
 
 def dataset_kind(path: str | Path) -> str:

@@ -14,13 +14,14 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from .bylines import byline_authors, clean_authors, microdata_authors
 from .dates import guessed_date, iso_date, shown_date
+from .urls import host_of
 
 # Tag-filtered iteration and `/descendant::` paths run in C; `//x[@a]` is ten times slower.
 _SOURCE_TAGS = ("meta", "script", "title", "h1", "link", "time")
@@ -344,10 +345,9 @@ def _key(text: str) -> str:
 
 def _host(url: str | None) -> str | None:
     try:
-        host = urlsplit(url).hostname if url else None
+        return host_of(url) or None
     except ValueError:
         return None
-    return host.lower().removeprefix("www.") if host else None
 
 
 def _site_keys(sitename: str | None, host: str | None) -> frozenset[str]:

@@ -26,16 +26,17 @@ from typing import TypeVar
 from .article import OUT_OF_MEMORY, Article, Failure
 from .clean import CleanOptions, clean_html, clean_text
 from .decode import decode_bytes
-from .errors import CONTAINED, InputError
+from .errors import CONTAINED, InputError, ScraperError
 from .blocks import PagePrint, TemplateOptions, fingerprint_page
 from . import newsletters as mail
 from .pagepool import MEMORY_EXCEEDED, PageLimits
 from .run.executors import executor_for
 from .sources import HTML_SUFFIXES, TEXT_SUFFIXES, Page, find_inputs, stdin_input
 from .sources.page import EMAIL, TEXT
-from .templates import TemplateLearner
+from .templates import TemplateLearner, learn_site_template
 
-__all__ = ["BatchOptions", "Input", "Page", "clean_input", "find_inputs", "read_input", "run_batch", "stdin_input"]
+__all__ = ["BatchOptions", "Input", "Page", "clean_input", "find_inputs", "learn_rule_file", "read_input", "run_batch",
+           "stdin_input"]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -102,6 +103,21 @@ def read_input(item: Input, limit: int) -> bytes | str:
         raise too_big
     return data
 
+
+def _readable_pages(inputs: list[str], limit: int) -> Iterator[bytes | str]:
+    for item in find_inputs(inputs):
+        try:
+            yield read_input(item, limit)
+        except ScraperError:
+            continue  # an unreadable input is one page fewer to learn from, as in a batch
+
+
+def learn_rule_file(inputs: list[str], site: str | None = None,
+                    options: TemplateOptions = TemplateOptions()) -> str:
+    """The template of one site, learned from saved pages (files or folders), as reviewable TOML
+    (see `scraper.templates.learn_site_template`). Raises `InputError` when the site is ambiguous
+    or has too few pages."""
+    return learn_site_template(_readable_pages(inputs, CleanOptions().max_bytes), site, options)
 
 def _is_text(item: Input, data: bytes | str) -> bool:
     if item.kind is not None:

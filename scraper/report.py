@@ -15,12 +15,10 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import metrics
-
-if TYPE_CHECKING:
-    from .evaluate import EvalOptions
+from .evaloptions import EvalOptions
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from protego import Protego
 
 from .errors import HTTPStatusError, ScraperError, SkippedError
 from .fetch import Fetcher, FetchOptions
-from .urls import check, host_key, normalise
+from .urls import authority, check, host_key, normalise
 
 # RFC 9309 asks crawlers to parse at least 500 KiB; what lies beyond is ignored, not the file.
 ROBOTS_MAX_BYTES = 512 * 1024
@@ -123,8 +123,8 @@ class RobotsCache:
         return float(delay)
 
     def _load(self, url: str) -> RobotsRules:
-        parts = urlsplit(normalise(url))
-        robots_url = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}/robots.txt"
+        canonical = normalise(url)
+        robots_url = f"{urlsplit(canonical).scheme}://{authority(canonical)}/robots.txt"
         try:
             fetched = self._fetcher.fetch(robots_url, html_only=False, truncate=True)
         except HTTPStatusError as exc:

@@ -22,7 +22,6 @@ from functools import lru_cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable
-from urllib.parse import urlsplit
 
 import regex
 from lxml import etree
@@ -32,6 +31,7 @@ from cssselect import SelectorError
 from .errors import RuleError
 from .needles import needles
 from .rulebudget import USER_RULE_TIMEOUT, first_budgeted, timed_out
+from .urls import host_of
 
 # BEM modifiers ("content-header--social-icons-position") describe a variant of a block, not
 # what the block is: Wired's article header was taken for a share bar (AEB).
@@ -342,8 +342,7 @@ class RuleBook:
         return cls([*_shipped(), *(load_rule_file(p) for p in extra)])
 
     def for_url(self, url: str | None) -> RuleSet:
-        host = (urlsplit(url).hostname or "") if url else ""
-        return self._by_host(host.lower().removeprefix("www."))
+        return self._by_host(host_of(url))
 
     def for_text(self, text: str, url: str | None = None) -> RuleSet:
         """Rules for plain text: by URL when known, else site files whose markers appear."""

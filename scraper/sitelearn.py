@@ -16,10 +16,11 @@ import zlib
 from typing import Generic, TypeVar
 
 from .article import Article
-from .blocks import PagePrint, TemplateOptions, site_of
+from .blocks import PagePrint, TemplateOptions
 from .rules import RuleFile
 from .store import Store
 from .templates import TemplateLearner
+from .urls import site_of
 
 # Pages of a site that has not learned enough to decide its template wait, at most this many
 # times `min_pages` per site (a site serving one article under many URLs never decides) and

@@ -15,10 +15,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from math import ceil
 
-from .blocks import PagePrint, TemplateOptions, fingerprint_page, position_xpath, site_of
+from .blocks import PagePrint, TemplateOptions, fingerprint_page, position_xpath
 from .errors import InputError, ScraperError
 from .rules import HtmlRule, RuleFile
 from .store import SiteTemplate, TemplateStore
+from .urls import site_of
 
 _SIGNATURES_KEPT = 10_000
 
@@ -266,19 +267,19 @@ def learn(pages: Iterable[tuple[str | None, str | bytes]], options: TemplateOpti
     return learner.rules()
 
 
-def learn_rule_file(inputs: list[str], site: str | None = None, options: TemplateOptions = TemplateOptions()) -> str:
-    """The template of one site, learned from saved pages (files or folders), as reviewable TOML.
+def learn_site_template(pages: Iterable[str | bytes], site: str | None = None,
+                        options: TemplateOptions = TemplateOptions()) -> str:
+    """The template of one site, learned from saved pages, as reviewable TOML.
 
     Pages that name no address of their own count for `site`; pages of other sites are left out.
+    Takes the pages themselves, not paths: reading inputs is the batch's job
+    (`scraper.pipeline.learn_rule_file`), which imports this module.
     Raises `InputError` when the site is ambiguous or has too few pages."""
-    from .clean import DEFAULT_OPTIONS
-    from .pipeline import find_inputs, read_input  # the pipeline imports this module
-
     wanted = site_of(site if "://" in site else f"https://{site}/") if site else None
     learner = TemplateLearner(options)
-    for item in find_inputs(inputs):
+    for data in pages:
         try:
-            page = fingerprint_page(read_input(item, DEFAULT_OPTIONS.max_bytes), None, options, site=wanted)
+            page = fingerprint_page(data, None, options, site=wanted)
         except (ScraperError, RecursionError):
             continue
         if page is not None and (wanted is None or page.site == wanted):

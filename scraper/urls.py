@@ -1,4 +1,6 @@
-"""URL hygiene for the crawler: validation, normalisation for de-duplication, politeness keys.
+"""URL hygiene: validation, normalisation for de-duplication, politeness keys, and the one place
+that says what host (`host_of`, `authority`) and site (`site_of`, the registered domain) a URL
+belongs to.
 
 Error policy: a URL that is malformed (no host, bad port, whitespace, unparseable host, a host
 label over 63 characters, anything urllib3 would refuse) raises
@@ -15,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from urllib.parse import SplitResult, quote, unquote_plus, urlsplit
 
 import idna
+from tld import get_fld
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
@@ -163,9 +166,14 @@ def remove_dot_segments(path: str) -> str:
     return result if result.startswith("/") or not path.startswith("/") else "/" + result
 
 
-def _keep_param(part: str) -> bool:
+def is_tracking_param(part: str) -> bool:
+    """Whether a query part (`name=value`) is a web tracking parameter (utm_*, fbclid...)."""
     name = unquote_plus(part.split("=", 1)[0]).lower()
-    return not (name.startswith("utm_") or name in TRACKING_PARAMS)
+    return name.startswith("utm_") or name in TRACKING_PARAMS
+
+
+def _keep_param(part: str) -> bool:
+    return not is_tracking_param(part)
 
 
 def normalise(url: str) -> str:
@@ -208,6 +216,34 @@ def host_key(url: str) -> str:
     parts = _split(url)
     scheme = parts.scheme.lower()
     return f"{_normal_host(parts.hostname or '')}:{parts.port or DEFAULT_PORTS[scheme]}"
+
+
+def host_of(url: str | None) -> str:
+    """The host name of `url` as rules and reports know a site: lower-case, without `www.`, no
+    port; "" when there is no URL or it has no host. Raises ValueError when urllib cannot split
+    the URL (e.g. "http://[x"); callers decide whether that is an error."""
+    return _hostname(url).removeprefix("www.")
+
+
+def _hostname(url: str | None) -> str:
+    return (urlsplit(url).hostname or "") if url else ""  # urllib lower-cases it
+
+
+def site_of(url: str | None) -> str | None:
+    """The registrable domain of a page's URL (`news.example.co.uk` -> `example.co.uk`, by the
+    Public Suffix List), else its host without `www.`; None when it has none or is unparseable."""
+    try:
+        host = _hostname(url)
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return get_fld(host, fix_protocol=True, fail_silently=True) or host.removeprefix("www.")
+
+
+def authority(url: str) -> str:
+    """`host[:port]` of `url` as written, without user info (a file name, a robots.txt URL)."""
+    return urlsplit(url).netloc.rsplit("@", 1)[-1]
 
 
 def read_url_list(lines: Iterable[str]) -> Iterator[str]:

@@ -26,6 +26,7 @@ from .clean import CleanOptions, clean_html
 from .fetch import Fetched, Fetcher, FetchOptions
 from .robots import RobotsCache
 from .schedule import Task
+from .urls import authority
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -49,9 +50,8 @@ class FetchResult:
 
 def saved_name(url: str) -> str:
     """`host_port/<path-slug>-<hash>.html`: readable, unique per URL, safe as a path."""
-    parts = urlsplit(url)
-    host = _UNSAFE.sub("_", parts.netloc.rsplit("@", 1)[-1]) or "host"
-    slug = _UNSAFE.sub("-", parts.path).strip("-.")[-60:] or "index"
+    host = _UNSAFE.sub("_", authority(url)) or "host"
+    slug = _UNSAFE.sub("-", urlsplit(url).path).strip("-.")[-60:] or "index"
     digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
     return f"{host}/{slug}-{digest}.html"
 

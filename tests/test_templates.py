@@ -13,11 +13,12 @@ import pytest
 from scraper.article import Article
 from scraper.clean import CleanOptions, clean_html
 from scraper.errors import InputError, RuleError
-from scraper.pipeline import BatchOptions, Input, find_inputs, run_batch
+from scraper.pipeline import BatchOptions, Input, find_inputs, learn_rule_file, run_batch
 from scraper.rules import load_rule_file
 from scraper.store import open_store
-from scraper.blocks import TemplateOptions, fingerprint_page, site_of
-from scraper.templates import TemplateLearner, learn, learn_rule_file, to_toml
+from scraper.blocks import TemplateOptions, fingerprint_page
+from scraper.templates import TemplateLearner, learn, to_toml
+from scraper.urls import site_of
 
 SITE = "harbourgazette.co.uk"
 TOPICS = ["the winter ferry timetable", "the new lifeboat station", "the Saturday fish market",

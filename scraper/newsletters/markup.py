@@ -15,7 +15,7 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 from lxml.html import HtmlElement
 
 from ..article import Removal
-from ..urls import TRACKING_PARAMS
+from ..urls import is_tracking_param
 
 # Tracking added by newsletter platforms on top of the web's (urls.TRACKING_PARAMS):
 # beehiiv's `last_resource_guid`, Substack's `r` (the reader's referral code) and `isFreemail`,
@@ -68,8 +68,7 @@ def strip_tracking(url: str) -> str:
 
 
 def _tracking(param: str) -> bool:
-    name = unquote_plus(param.split("=", 1)[0]).lower()
-    return name.startswith("utm_") or name in TRACKING_PARAMS or name in _MAIL_TRACKING
+    return is_tracking_param(param) or unquote_plus(param.split("=", 1)[0]).lower() in _MAIL_TRACKING
 
 
 def strip_tracking_in_text(text: str) -> str:

@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
-from urllib.parse import urlsplit
+
+from ..urls import host_of
 
 _WORD = re.compile(r"\w+")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -43,7 +44,7 @@ def site_of(url: str | None) -> str:
     if not url or "://" not in url:
         return ""
     try:
-        return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+        return host_of(url)
     except ValueError:
         return ""
 

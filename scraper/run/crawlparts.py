@@ -19,11 +19,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..blocks import site_of
 from ..clean import rulebook
 from ..crawl import Crawl, CrawlOptions
 from ..errors import ClusterError
 from ..store import open_store
+from ..urls import site_of
 from .executors import Executor
 
 PARTITION_FAILED = "partition failed"
