@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import re
+from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml.html import HTMLParser, HtmlElement, document_fromstring
@@ -156,10 +157,26 @@ def _never_lose(html: str, draft: _Draft, rules: RuleSet, meta: PageMeta, url: s
     return _draft(parse_html(html), rules, meta, url, options, page_chars, spare)
 
 
+def _parses(url: str | None) -> bool:
+    """Whether the URL machinery (rules by site, metadata) can take `url` without raising."""
+    try:
+        urlsplit(url or "").port  # noqa: B018  (".port" is where a bad port raises)
+    except ValueError:
+        return False
+    return True
+
+
+def _given_url(url: str | None) -> str | None:
+    if url is not None and not _parses(url):
+        raise InputError("invalid URL: unparseable")
+    return url
+
+
 def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptions | None = None,
                http_charset: str | None = None, source: str | None = None) -> Article:
     """Clean one page into an `Article`; bytes are decoded by our own decoder first."""
     options = options or DEFAULT_OPTIONS
+    url = _given_url(url)
     encoding = None
     if len(html) > options.max_bytes:
         raise InputError(f"page larger than {options.max_bytes / 2**20:.3g} MB")
@@ -170,7 +187,8 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
     root = parse_html(html)
     # Metadata first: bylines and dates often sit in blocks that the promo rules remove.
     meta = extract_metadata(root, url)
-    page_url_ = url or meta.canonical_url
+    # A hostile page's canonical link ("http://[oops") must not break rule lookup by site.
+    page_url_ = url or (meta.canonical_url if _parses(meta.canonical_url) else None)
     rules = rulebook(options.rule_files, options.learned, options.disabled_rules).for_url(page_url_)
     page_chars = paragraph_chars(root)
     warnings: list[str] = []
@@ -207,6 +225,7 @@ def clean_text(text: str, url: str | None = None, *, options: CleanOptions | Non
                source: str | None = None) -> Article:
     """Clean already-scraped text: one paragraph per line, promo lines and headline lists dropped."""
     options = options or DEFAULT_OPTIONS
+    url = _given_url(url)
     if not text.strip():
         raise InputError("empty input")
     lines = text.splitlines()

@@ -120,3 +120,17 @@ def test_an_unforeseen_exception_is_that_inputs_failure(tmp_path, monkeypatch):
     results = list(pipeline.run_batch(items, options))  # in this process: no worker to catch it
     assert [r.reason for r in results] == [
         "internal error: AttributeError: 'NoneType' object has no attribute 'text'", "no such file"]
+
+
+def test_an_unparseable_url_is_an_input_error_and_a_pages_own_bad_canonical_is_ignored():
+    import pytest
+    import scraper
+    page = article_page().encode()
+    for clean in (lambda: scraper.clean_html(page, url="http://[bad"),
+                  lambda: scraper.clean_text("A line of text long enough to keep.", url="http://x:99999999/")):
+        with pytest.raises(scraper.InputError) as info:
+            clean()
+        assert info.value.reason == "invalid URL: unparseable"
+    hostile = article_page(head='<link rel="canonical" href="http://[oops/">').replace(
+        '<link rel="canonical" href="https://news.example.com/local/harbour-wall">', "")
+    assert "harbour wall" in scraper.clean_html(hostile.encode()).text
