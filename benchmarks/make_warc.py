@@ -2,7 +2,8 @@
 
 Each page becomes a request record, a response record (HTTP headers with `text/html; charset=`
 as the page was served) and a metadata record, after one warcinfo record, so a reader meets the
-record types of a Common Crawl file. The data is not part of the repository; rebuild it with:
+record types of a Common Crawl file (responses carry `WARC-Identified-Payload-Type: text/html`,
+as Common Crawl's do). The data is not part of the repository; rebuild it with:
 
     python benchmarks/make_warc.py ../shared/bench/aeb ../shared/bench/wcxb-dev -o pages.warc.gz
 
@@ -54,8 +55,11 @@ def write(out: io.BufferedIOBase, items: list[tuple[str, bytes]], repeat: int) -
             writer.write_record(writer.create_warc_record(url, "request", http_headers=request))
             headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8"),
                                                   ("Content-Length", str(len(html)))], protocol="HTTP/1.1")
-            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(html),
-                                                          length=len(html), http_headers=headers))
+            # Common Crawl files carry the sniffed type; datatrove's WarcReader reads it (else libmagic).
+            response = writer.create_warc_record(url, "response", payload=io.BytesIO(html),
+                                                 length=len(html), http_headers=headers)
+            response.rec_headers.add_header("WARC-Identified-Payload-Type", "text/html")
+            writer.write_record(response)
             meta = b"fetchTimeMs: 120\n"
             writer.write_record(writer.create_warc_record(url, "metadata", payload=io.BytesIO(meta),
                                                           length=len(meta), warc_content_type="application/warc-fields"))
