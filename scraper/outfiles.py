@@ -108,7 +108,8 @@ def cut_torn_tail(path: Path) -> None:
         return
 
 
-def _source(line: bytes) -> str | None:
+def line_source(line: bytes) -> str | None:
+    """The `source` of a JSON line, None when it has none or is not JSON."""
     try:
         data = json.loads(line)
     except ValueError:
@@ -127,7 +128,7 @@ def compact(path: Path, drop: Callable[[str], bool]) -> int:
     sourced = 0
     with path.open("rb") as fh:
         for number, line in enumerate(fh):
-            source = _source(line)
+            source = line_source(line)
             if source is not None:
                 last[source] = number
                 sourced += 1
@@ -137,7 +138,7 @@ def compact(path: Path, drop: Callable[[str], bool]) -> int:
     tmp = path.with_name(path.name + ".compact.tmp")
     with path.open("rb") as src, tmp.open("wb") as dst:
         for number, line in enumerate(src):
-            if number in keep or _source(line) is None:
+            if number in keep or line_source(line) is None:
                 dst.write(line)
         dst.flush()
         os.fsync(dst.fileno())

@@ -12,26 +12,16 @@ whole compressed blocks are kept, the torn block is dropped (a clean re-run writ
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Protocol
 
-from ..outfiles import compact, cut_torn_tail
+from ..outfiles import compact, cut_torn_tail, line_source
 
 _CHUNK = 1 << 16
 
-
-def line_source(line: bytes) -> str | None:
-    """The `source` of a JSON line, None when it has none or is not JSON."""
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return None
-    source = data.get("source") if isinstance(data, dict) else None
-    return source if isinstance(source, str) else None
 
 
 class Codec(Protocol):
