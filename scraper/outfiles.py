@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from .errors import OutputError
 
@@ -81,8 +82,28 @@ class OutputLock:
             self._fd = None
 
 
+_WHOLE_TAIL_CAP = 64 << 20  # a longer unterminated last line is not checked, only cut
+
+
+def _finish_or_cut(fh: IO[bytes], start: int, size: int) -> None:
+    """The last line runs from `start` to the end without a newline: a whole JSON record (a file
+    another tool wrote without a final newline) gets its newline; a torn one is cut off."""
+    if size - start <= _WHOLE_TAIL_CAP:
+        fh.seek(start)
+        try:
+            json.loads(fh.read(size - start))
+        except ValueError:
+            pass
+        else:
+            fh.seek(size)
+            fh.write(b"\n")
+            return
+    fh.truncate(start)
+
+
 def cut_torn_tail(path: Path) -> None:
-    """Cut a last line that a killed run left without its newline, so the next line is whole."""
+    """Cut a last line that a killed run left without its newline, so the next line is whole;
+    a last line that is a whole record is kept and given its newline."""
     if not path.is_file():
         return
     try:
@@ -100,10 +121,10 @@ def cut_torn_tail(path: Path) -> None:
                 chunk = fh.read(step)
                 newline = chunk.rfind(b"\n")
                 if newline >= 0:
-                    fh.truncate(position - step + newline + 1)
+                    _finish_or_cut(fh, position - step + newline + 1, size)
                     return
                 position -= step
-            fh.truncate(0)
+            _finish_or_cut(fh, 0, size)
     except FileNotFoundError:
         return
 

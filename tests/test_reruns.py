@@ -140,3 +140,33 @@ def test_records_a_killed_run_left_twice_are_settled_by_the_next_run(tmp_path):
     assert clean(str(a), "-o", str(out)).exit_code == 0
     assert [(r["source"], r.get("title") or r["text"]) for r in lines(out)] == [
         ("old.html", "second"), (str(a), "Harbour wall")]
+
+
+def test_a_folder_index_never_makes_a_run_delete_files_outside_the_folder(tmp_path):
+    victim = tmp_path / "victim.md"
+    victim.write_text("not ours\n", encoding="utf-8")
+    (tmp_path / "victim.json").write_text("{}\n", encoding="utf-8")
+    out = tmp_path / "outdir"
+    out.mkdir()
+    page = tmp_path / "a.txt"
+    page.write_text("A plain line of article text that is long enough to be kept by the filters.\n",
+                    encoding="utf-8")
+    (out / "index.jsonl").write_text(json.dumps({"source": str(page), "stem": "../victim"}) + "\n",
+                                     encoding="utf-8")
+    result = CliRunner().invoke(cli, ["clean", str(page), "-o", str(out), "-j", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    assert victim.exists() and (tmp_path / "victim.json").exists()
+    assert len(list(out.glob("*.md"))) == 1
+
+
+def test_a_whole_last_record_without_a_newline_is_kept_and_a_torn_one_cut(tmp_path):
+    page = tmp_path / "a.txt"
+    page.write_text("A plain line of article text that is long enough to be kept by the filters.\n",
+                    encoding="utf-8")
+    for tail, kept in (('{"source": "mine", "text": "keep me"}', True), ('{"source": "torn", "te', False)):
+        out = tmp_path / "out.jsonl"
+        out.write_text(tail, encoding="utf-8")
+        result = CliRunner().invoke(cli, ["clean", str(page), "-o", str(out), "-j", "1", "-q"])
+        assert result.exit_code == 0, result.output
+        sources = [json.loads(x)["source"] for x in out.read_text(encoding="utf-8").splitlines()]
+        assert sources == (["mine", str(page)] if kept else [str(page)])

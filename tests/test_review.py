@@ -283,3 +283,24 @@ def test_the_snippet_copied_from_a_removal_turns_that_rule_off_for_the_site(tmp_
     rules.write_text(html_lib.unescape(found.group(1)), encoding="utf-8")
     cleaned = clean_html(page.read_bytes(), options=CleanOptions(rule_files=(str(rules),)))
     assert "Our free weekly digest" in cleaned.text
+
+
+def test_a_store_cannot_make_the_review_show_a_local_file(tmp_path, monkeypatch):
+    import json as _json
+    from click.testing import CliRunner as _Runner
+    from scraper.cli import cli as _cli
+    secret = tmp_path / "elsewhere" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("TOPSECRET api key 12345\n", encoding="utf-8")
+    key = tmp_path / "elsewhere" / "id_rsa"
+    key.write_text("PRIVATE KEY MATERIAL\n", encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    store = work / "store.jsonl"
+    store.write_text("".join(_json.dumps({"source": str(p), "text": "hello world", "title": "t"}) + "\n"
+                             for p in (secret, key, "../elsewhere/secret.txt")), encoding="utf-8")
+    result = _Runner().invoke(_cli, ["review", str(store), "-o", str(work / "rv")])
+    assert result.exit_code == 0, result.output
+    shown = "".join(p.read_text(encoding="utf-8") for p in (work / "rv").rglob("*.html"))
+    assert "TOPSECRET" not in shown and "PRIVATE KEY" not in shown and "hello world" in shown

@@ -165,3 +165,15 @@ def test_unopenable_parquet_and_compressed_outputs_are_a_one_line_usage_error(tm
         assert result.stderr.startswith(f"error: cannot open output {output}: ") and reason in result.stderr
         assert result.stderr.count("\n") == 1
     assert (tmp_path / "junk.parquet").read_text() == "not parquet at all"  # left as it was
+
+
+def test_a_nan_in_an_input_field_is_that_records_failure_and_the_batch_goes_on(tmp_path: Path) -> None:
+    rows = [{"html": article_page(title=f"Story {i}"), "url": f"https://news.example.com/{i}",
+             "score": score} for i, score in enumerate([1.0, float("nan"), 2.0])]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "in.parquet")
+    out = tmp_path / "out.parquet"
+    result = CliRunner().invoke(cli, ["clean", str(tmp_path / "in.parquet"), "-o", str(out), "-j", "1", "-q"])
+    assert result.exit_code == 1, result.output
+    assert table(out).num_rows == 2
+    failures = [json.loads(x) for x in (tmp_path / "out.failures.jsonl").read_text().splitlines()]
+    assert len(failures) == 1 and failures[0]["reason"].startswith("cannot be written as Parquet")

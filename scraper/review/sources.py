@@ -15,7 +15,7 @@ from lxml.html import HtmlElement
 from ..clean import CleanOptions, clean_html, parse_html
 from ..decode import decode_bytes
 from ..errors import CONTAINED, InputError
-from ..pipeline import TEXT_SUFFIXES, Input, read_input
+from ..pipeline import HTML_SUFFIXES, TEXT_SUFFIXES, Input, read_input
 from .model import MAX_LINES, PageReview, norm, ordered, unordered
 from .selectors import full_text, leak_selectors
 
@@ -142,6 +142,8 @@ class SavedPages:
             return None, ("raw page not saved (crawl with --save-html DIR, then review with --saved-html DIR); "
                           "nothing was refetched")
         for candidate in (Path(source), base / source):
+            if not _may_read(candidate, base):
+                continue
             if candidate.is_file():
                 try:
                     data = read_input(Input(str(candidate)), limit)
@@ -149,6 +151,17 @@ class SavedPages:
                     return None, f"source page unreadable: {exc.reason}"
                 return Raw(data, candidate.name.lower().endswith(TEXT_SUFFIXES)), ""
         return None, "source page not found on disk; shown from the stored record"
+
+
+def _may_read(candidate: Path, base: Path) -> bool:
+    """Whether a record's `source` may be re-read from disk: a page file (by its suffix) inside
+    the store's folder or the working folder. A store is data, and data must not make the report
+    show an arbitrary local file ("source": "/home/me/.ssh/id_rsa")."""
+    if not candidate.name.lower().endswith(HTML_SUFFIXES + TEXT_SUFFIXES):
+        return False
+    target = candidate.resolve()
+    return any(folder == target.parent or folder in target.parents
+               for folder in (base.resolve(), Path.cwd().resolve()))
 
 
 def _baseline(raw: Raw, url: str | None, options: CleanOptions) -> tuple[list[str], str, HtmlElement | None]:

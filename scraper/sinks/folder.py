@@ -22,6 +22,10 @@ from .records import flat_record
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+# What `safe_name` makes: an index line with any other stem ("../victim") is not ours to act on.
+_STEM = re.compile(r"[A-Za-z0-9._-]{1,60}-[0-9a-f]{10}")
+
+
 def safe_name(article: Article) -> str:
     """A file stem from the title or source that cannot leave the folder or collide."""
     base = article.title or Path((article.source or article.url or "article").rstrip("/")).name
@@ -70,7 +74,8 @@ class FolderStore:
                         continue
                     if stem is None:
                         stems.pop(source, None)
-                    elif isinstance(stem, str) and isinstance(source, str):
+                    elif isinstance(stem, str) and isinstance(source, str) and _STEM.fullmatch(stem) \
+                            and not stem.startswith("."):
                         stems[source] = stem
             return stems
         for file in sorted(self.path.glob("*.json")):
@@ -91,6 +96,8 @@ class FolderStore:
             self._stems[source] = stem
 
     def _remove(self, stem: str) -> None:
+        if not _STEM.fullmatch(stem) or stem.startswith("."):
+            return  # never a name of ours: nothing outside our own files is ever deleted
         for suffix in (".md", ".json"):
             (self.path / f"{stem}{suffix}").unlink(missing_ok=True)
 

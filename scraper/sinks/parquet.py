@@ -130,11 +130,13 @@ class ParquetSink:
 
     def add(self, article: Article) -> None:
         record = shape_record(article, self.shape)
-        if self.shape == "flat":
-            record = _fold_extra(record, self._known)
-        else:
-            record["metadata"] = _fold_extra(record["metadata"], self._known)
         try:
+            # A NaN or inf among the input's fields (pandas writes NaN for a missing float) is
+            # not JSON: that record's failure, like anything else its format cannot hold.
+            if self.shape == "flat":
+                record = _fold_extra(record, self._known)
+            else:
+                record["metadata"] = _fold_extra(record["metadata"], self._known)
             batch = self._pa.RecordBatch.from_pylist([record], schema=self.schema)
         except (self._pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
             raise RecordError(f"cannot be written as Parquet: {' '.join(str(exc).split())[:200]}") from exc
