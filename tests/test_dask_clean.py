@@ -147,3 +147,16 @@ def test_pages_keep_their_time_limit_on_the_cluster(tmp_path: Path, cluster: Das
     hurried = BatchOptions(jobs=1, learn_templates=False, page_timeout=0.001)
     [(_, counts, _)] = run_partitions(partitions([str(inputs)], 5), hurried, str(out), cluster)
     assert counts == {"failed: timed out after 0.001 s": 3}  # the page processes ran, and were held to it
+
+
+def test_a_parts_folder_of_another_input_list_is_refused_not_read_twice(tmp_path: Path,
+                                                                        cluster: DaskExecutor) -> None:
+    from scraper.errors import OutputError
+    inputs = pages(tmp_path / "in", 3)
+    out = tmp_path / "parts"
+    list(run_partitions(partitions([str(inputs)], 2), OPTIONS, str(out), cluster))
+    (inputs / "a-new-story.html").write_text(ARTICLE_HTML)  # shifts every partition
+    with pytest.raises(OutputError) as info:
+        list(run_partitions(partitions([str(inputs)], 2), OPTIONS, str(out), cluster))
+    assert "another input list" in info.value.reason
+    assert records(out) == {str(p): 1 for p in sorted(inputs.iterdir()) if p.name != "a-new-story.html"}

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..article import Failure
+from ..errors import OutputError
 from ..clean import rulebook
 from ..pipeline import BatchOptions, Input, find_inputs, run_batch
 from ..store import StreamStore
@@ -109,12 +110,24 @@ def clean_partition(part: Partition, options: BatchOptions, folder: str) -> dict
     return dict(counts)
 
 
+def _refuse_other_inputs(parts: list[Partition], folder: str) -> None:
+    """A parts folder belongs to one input list: parts another list left there would be read
+    with this run's, twice over for the inputs both lists hold, so the run stops instead."""
+    ours = {part.name for part in parts}
+    others = sorted({p.name.split(".", 1)[0] for p in Path(folder).glob("part-*.*")} - ours)
+    if others:
+        raise OutputError(f"{folder} holds {len(others)} parts of another input list ({others[0]}, ...): "
+                          "partitions are made from the whole list, so use a new folder for it")
+
+
 def run_partitions(parts: Iterable[Partition], options: BatchOptions, folder: str,
                    executor: Executor) -> Iterator[tuple[Partition, Counter[str], bool]]:
     """Run every partition that has no marker yet; yield `(partition, counts, ran_now)` for
     each, finished ones first. A partition that fails as a whole (its worker kept dying) counts
     as one failure and has no marker, so the next run tries it again."""
+    parts = list(parts)
     Path(folder).mkdir(parents=True, exist_ok=True)
+    _refuse_other_inputs(parts, folder)
     todo = []
     for part in parts:
         done = finished(folder, part)
