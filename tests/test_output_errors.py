@@ -123,3 +123,15 @@ def test_an_output_that_fills_up_mid_run_is_a_one_line_error(tmp_path):
     result = run("clean", str(page), "-o", str(tmp_path / "full.jsonl"), "-j", "1")
     assert result.returncode == 2
     assert result.stderr.decode() == f"error: cannot write output {tmp_path / 'full.jsonl'}: no space left on device\n"
+
+
+def test_an_input_given_as_the_output_is_refused(tmp_path):
+    import json as _json
+    from click.testing import CliRunner as _Runner
+    from scraper.cli import cli as _cli
+    pages_file = tmp_path / "pages.jsonl"
+    pages_file.write_text(_json.dumps({"url": "https://x.example/a", "html": "<p>hi</p>"}) + "\n")
+    before = pages_file.read_bytes()
+    result = _Runner().invoke(_cli, ["clean", str(pages_file), "-o", str(pages_file)])
+    assert result.exit_code == 2 and "both an input and the output" in result.stderr
+    assert pages_file.read_bytes() == before

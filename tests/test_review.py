@@ -304,3 +304,26 @@ def test_a_store_cannot_make_the_review_show_a_local_file(tmp_path, monkeypatch)
     assert result.exit_code == 0, result.output
     shown = "".join(p.read_text(encoding="utf-8") for p in (work / "rv").rglob("*.html"))
     assert "TOPSECRET" not in shown and "PRIVATE KEY" not in shown and "hello world" in shown
+
+
+@pytest.mark.parametrize("count", ["abc", "1e3", 1e999, [1], True])
+def test_a_damaged_word_count_does_not_stop_the_review(tmp_path, count):
+    import json as _json
+    from click.testing import CliRunner as _Runner
+    from scraper.cli import cli as _cli
+    store = tmp_path / "w.jsonl"
+    store.write_text(_json.dumps({"source": "a.html", "text": "three small words", "word_count": count}) + "\n"
+                     + _json.dumps({"source": "b.html", "text": "another page here", "word_count": 3}) + "\n",
+                     encoding="utf-8")
+    result = _Runner().invoke(_cli, ["review", str(store), "-o", str(tmp_path / "rv")])
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "rv" / "pages").glob("*.html"))) == 2
+
+
+@pytest.mark.parametrize("text", ["Hello \x7f world", "tab\there \x01 and \"quotes\" \\ too"])
+def test_copied_rule_snippets_are_valid_toml_whatever_the_block_holds(text):
+    import tomllib
+    from scraper.review.render import leak_snippet
+    for text_input in (False, True):
+        rule = tomllib.loads(leak_snippet(text, "example.com", 3, text_input=text_input))
+        assert rule["domains"] == ["example.com"]

@@ -120,6 +120,8 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
             clean=clean_options, url=url, jobs=1, learn_templates=not no_learn,
             page_timeout=page_timeout or None, max_memory=limits["--max-memory"] or None,
             mail=MailOptions(split_digest=split_digest)), dask_address, partition_size, quiet)
+    if output != "-" and any(i != "-" and os.path.realpath(i) == os.path.realpath(output) for i in inputs):
+        _fail_usage(f"{output} is both an input and the output; write the output elsewhere")
     try:
         sink_options = SinkOptions(shape=record_shape, dedupe=dedupe,  # type: ignore[arg-type]
                                    parquet=ParquetOptions(file_size=limits["--parquet-file-size"]))

@@ -55,8 +55,9 @@ def _head(title: str, depth: str, inline: tuple[str, str] | None = None) -> str:
 
 
 def toml_string(text: str) -> str:
-    """A TOML basic string: JSON's escapes are valid TOML."""
-    return json.dumps(text, ensure_ascii=False)
+    """A TOML basic string: JSON's escapes are valid TOML, and DEL, which JSON leaves as it is
+    and TOML refuses, is escaped too."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def disable_snippet(rule: str, site: str) -> str:

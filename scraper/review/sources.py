@@ -76,6 +76,10 @@ def _sane(data: dict[str, Any]) -> dict[str, Any]:
           and isinstance(data.get("reverted") or [], list))
     if not ok:
         return {"source": str(data.get("source")), "_failure": "damaged record: text or removed of the wrong type"}
+    count = data.get("word_count")
+    if not (count is None or type(count) is int and count >= 0):  # noqa: E721  (bool is no count)
+        # A word count is ours to know: the text gives it again ("abc", 1e999, [1] do not).
+        data = {**data, "word_count": len(data["text"].split())}
     return data
 
 
