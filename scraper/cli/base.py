@@ -7,7 +7,7 @@ import logging
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -147,6 +147,18 @@ _record_shape_option = click.option(
     "--record-shape", type=click.Choice(_SHAPES), default="flat", show_default=True,
     help="JSONL/Parquet records: flat (every field at the top) or nested ({id, text, source, added, "
          "created, metadata}, as datatrove and dolma read them).")
+
+
+def page_limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--page-timeout` and `--max-memory`: the per-page limits `clean` and `crawl` share."""
+    command = click.option(
+        "--max-memory", default="2GB", show_default=True,
+        help="Memory (address space) cleaning one page may take in its worker; a page that needs "
+             "more is a recorded failure. 0: no limit.")(command)
+    return click.option(
+        "--page-timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
+        help="Seconds cleaning one page may take; a slower page is a recorded failure and its "
+             "worker is replaced. 0: no limit.")(command)
 
 
 _SIZE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]?)(i?b)?", re.IGNORECASE)

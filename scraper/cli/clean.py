@@ -25,7 +25,7 @@ from ..sinks.parquet import ParquetOptions
 from ..store import open_store
 from .base import (
     EXIT_FAILED, _clean_options, cli, _examples, _fail_usage, _limit, _progress, record,
-    _record_shape_option, _size, summarise, verbose_option,
+    _record_shape_option, _size, page_limit_options, summarise, verbose_option,
 )
 from .cluster import _clean_on_cluster
 
@@ -57,12 +57,7 @@ _CLEAN_EXAMPLES = _examples(
               help="Worker processes.")
 @click.option("--max-bytes", default="10MB", show_default=True,
               help="Largest page, counted after decompression; a larger one is a recorded failure.")
-@click.option("--page-timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
-              help="Seconds one page may take; a slower one is a recorded failure and its worker is "
-                   "replaced. 0: no limit.")
-@click.option("--max-memory", default="2GB", show_default=True,
-              help="Memory (address space) one page may take in its worker; a page that needs more is a "
-                   "recorded failure. 0: no limit.")
+@page_limit_options
 @click.option("--no-learn", is_flag=True,
               help="Do not learn site templates (blocks that recur on most pages of a site) from this "
                    "batch and from earlier runs into the same output.")

@@ -19,7 +19,7 @@ from ..sinks import SinkOptions
 from ..store import open_store
 from .base import (
     EXIT_FAILED, EXIT_OK, _clean_options, cli, _examples, _fail_usage, _group, _limit, _progress,
-    _record_shape_option, _size, summarise, tally, verbose_option,
+    _record_shape_option, _size, page_limit_options, summarise, tally, verbose_option,
 )
 from .cluster import _crawl_on_cluster
 
@@ -97,12 +97,7 @@ _CRAWL_EXAMPLES = _examples(
               help="Extra rule file (TOML); repeatable.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1,
               show_default="all cores", help="Cleaning worker processes.")
-@click.option("--page-timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
-              help="Seconds cleaning one page may take; a slower page is a recorded failure and its worker "
-                   "is replaced. 0: no limit.")
-@click.option("--max-memory", default="2GB", show_default=True,
-              help="Memory (address space) cleaning one page may take in its worker; a page that needs more "
-                   "is a recorded failure. 0: no limit.")
+@page_limit_options
 @click.option("--no-learn", is_flag=True,
               help="Do not learn site templates (blocks that recur on most pages of a site); by default the "
                    "first pages of a site are held back until its template is decided.")
