@@ -6,6 +6,8 @@
 
 `clean_html` takes a saved page (bytes are decoded by the project itself), `clean_text` takes
 already-scraped text; both return an `Article` or raise a `ScraperError` with a `reason`.
+For many pages, build a `Cleaner` once: it reads the rule files when made and keeps its
+compiled rules, and it pickles with its rules, so worker processes need no rule files.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import logging
 
 from .article import Article, Removal
-from .clean import CleanOptions, clean_html, clean_text
+from .clean import Cleaner, CleanOptions, clean_html, clean_text
 from .errors import (
     DecodeError,
     ExtractionError,
@@ -30,6 +32,7 @@ from .errors import (
 __all__ = [
     "Article",
     "CleanOptions",
+    "Cleaner",
     "DecodeError",
     "ExtractionError",
     "FetchError",

@@ -162,6 +162,12 @@ def fingerprint_page(html: str | bytes, url: str | None, options: TemplateOption
     no canonical) and no fallback `site` is given. Raises `ScraperError` on bad input."""
     if isinstance(html, bytes):
         html, _ = decode_bytes(html, http_charset)
-    root = parse_html(html)
+    return fingerprint_tree(parse_html(html), url, options, site)
+
+
+def fingerprint_tree(root: HtmlElement, url: str | None, options: TemplateOptions,
+                     site: str | None = None) -> PagePrint | None:
+    """`fingerprint_page` of a page parsed already (its scripts and styles are dropped), as
+    cleaning parsed it: the same parse serves both."""
     found = site_of(url or page_url(root, None)) or site
     return fingerprint(root, found, options) if found else None

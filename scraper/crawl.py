@@ -28,11 +28,12 @@ import queue
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from .article import OUT_OF_MEMORY, Article, Failure
 from .blocks import TemplateOptions
-from .clean import CleanOptions
+from .clean import Cleaner, CleanOptions, cleaner_for
 from .errors import HTTPStatusError, InputError
 from .fetch import Fetched, FetchOptions
 from .pagepool import MEMORY_EXCEEDED, PageLimits
@@ -94,9 +95,11 @@ class Crawl:
     """One crawl job: `load` URLs, `prepare` (reconcile, retry), then iterate `run`."""
 
     def __init__(self, store: Store, options: CrawlOptions | None = None,
-                 state_path: str | Path | None = None) -> None:
+                 state_path: str | Path | None = None, cleaner: Cleaner | None = None) -> None:
         self.store = store
         self.options = options or CrawlOptions()
+        # Built before the state opens: a bad rule file stops the job with nothing to close.
+        self.cleaner = cleaner or cleaner_for(self.options.clean)
         output = describe(store)
         if state_path is None:
             if output == "-":
@@ -214,7 +217,7 @@ class Crawl:
             self._events.put(("cleaned", (task[0], result)))
 
         executor = LocalProcesses(self.options.jobs, self.options.limits)
-        return executor.stream(clean_page, lambda task: task[1], failed, done)
+        return executor.stream(partial(clean_page, cleaner=self.cleaner), lambda task: task[1], failed, done)
 
     def _dispatch(self) -> None:
         o = self.options
@@ -295,9 +298,9 @@ class Crawl:
 
     def _clean_args(self, item: _Page) -> tuple:
         page, o = item.page, self.options
-        clean = o.clean if item.learned is None else replace(o.clean, learned=(*o.clean.learned, item.learned))
+        learned = () if item.learned is None else (item.learned,)
         prints = o.templates if item.previous is None and self.sites.wants_print(item.site, page.url) else None
-        return page.body, page.final_url, page.http_charset, item.source, clean, prints
+        return page.body, page.final_url, page.http_charset, item.source, learned, prints
 
     def _submit(self, item: _Page) -> None:
         self._pages[id(item)] = item

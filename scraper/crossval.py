@@ -25,7 +25,7 @@ from pathlib import Path
 
 from . import metrics
 from .article import Removal
-from .clean import CleanOptions, clean_html, rulebook
+from .clean import Cleaner, CleanOptions
 from .evaluate import EvalOptions, EvalReport, Sample, System, default_systems, evaluate, load_dataset
 from .report import SystemSummary, summarise
 from .urls import host_of
@@ -88,10 +88,11 @@ class _Recorder:
 
     def __init__(self, options: CleanOptions) -> None:
         self.options = options
+        self.cleaner = Cleaner(options)
         self.removed: dict[str, tuple[Removal, ...]] = {}
 
     def __call__(self, html: bytes, url: str) -> object:
-        article = clean_html(html, url=url or None, options=self.options)
+        article = self.cleaner.clean_html(html, url=url or None)
         self.removed[url] = article.removed
         return article
 
@@ -168,7 +169,7 @@ def _unsupported(stats: dict[str, RuleStat], held_out: set[str], data_rules: set
 
 
 def _data_rule_names(options: CleanOptions) -> set[str]:
-    book = rulebook(options.rule_files, options.learned)
+    book = Cleaner(options).rulebook()
     return {r.name for f in book.files for r in (*f.html, *f.text)}
 
 

@@ -100,7 +100,7 @@ def _block_sigint(block: bool, was_blocked: bool = False) -> bool:
     return was_blocked
 
 
-def _serve(conn: Connection, memory: int | None) -> None:
+def _serve(conn: Connection, memory: int | None, work: Callable[..., Any]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _block_sigint(False)
     _die_with_parent()
@@ -112,9 +112,8 @@ def _serve(conn: Connection, memory: int | None) -> None:
             os._exit(0)
         if task is None:
             os._exit(0)
-        work, args = task
         try:
-            reply: tuple[str, Any] = ("ok", work(*args))
+            reply: tuple[str, Any] = ("ok", work(*task))
         except MemoryError:
             reply = ("failed", MEMORY_EXCEEDED)
         except Exception as exc:  # noqa: BLE001 - one page's bug is that page's failure, not the batch's
@@ -177,9 +176,13 @@ class Feed(Generic[T]):
 
 
 class _Worker(Generic[T]):
-    def __init__(self, memory: int | None) -> None:
+    """One worker process running `work`, given once at its start (a forked worker inherits it,
+    a Cleaner and its compiled rules included; tasks carry only their own arguments)."""
+
+    def __init__(self, memory: int | None, work: Callable[..., Any]) -> None:
+        self.work = work
         self.conn, child = multiprocessing.Pipe()
-        self.process = multiprocessing.Process(target=_serve, args=(child, memory), daemon=True)
+        self.process = multiprocessing.Process(target=_serve, args=(child, memory, work), daemon=True)
         # The worker starts with Ctrl-C blocked, until it ignores it: a Ctrl-C in between would
         # print a traceback from the worker and take its first page down.
         blocked = _block_sigint(True)
@@ -204,25 +207,35 @@ class PagePool(Generic[T, R]):
     def __init__(self, jobs: int, limits: PageLimits) -> None:
         self.jobs, self.limits = max(1, jobs), limits
         self._workers: list[_Worker[T]] = []
+        self._work: Callable[..., Any] | None = None
         self._refused: deque[tuple[T, str]] = deque()  # tasks that could not be sent, and why
 
-    def start(self) -> None:
-        """Start every worker now (say, before the caller starts threads: a fork copies only the
-        thread that forks, and a lock another thread held stays locked in the child)."""
+    def start(self, work: Callable[..., Any]) -> None:
+        """Start every worker, to run `work`, now (say, before the caller starts threads: a fork
+        copies only the thread that forks, and a lock another thread held stays locked in the child)."""
+        self._use(work)
         while len(self._workers) < self.jobs:
-            self._workers.append(_Worker(self.limits.memory))
+            self._workers.append(_Worker(self.limits.memory, work))
+
+    def _use(self, work: Callable[..., Any]) -> None:
+        """Run `work` from now on: workers started for other work are stopped."""
+        self._work = work
+        for worker in [w for w in self._workers if w.work is not work]:
+            worker.stop()
+            self._workers.remove(worker)
 
     def run(self, work: Callable[..., R], tasks: Iterable[T], args: Callable[[T], tuple],
             failed: Callable[[T, str], R]) -> Iterator[tuple[T, R]]:
         """Yield `(task, work(*args(task)))` as pages finish; a page that times out, crashes its
         worker, runs out of memory or raises becomes `failed(task, reason)`. `tasks` may be a
         `Feed`, filled while this runs."""
+        self._use(work)
         iterator = iter(tasks)
         feed = tasks if isinstance(tasks, Feed) else None
         backlog: deque[tuple[T, bytes]] = deque()  # taken from `tasks`, not yet with a worker
         try:
             while True:
-                ended = self._dispatch(iterator, backlog, lambda task: ForkingPickler.dumps((work, args(task))))
+                ended = self._dispatch(iterator, backlog, lambda task: ForkingPickler.dumps(args(task)))
                 while self._refused:
                     task, reason = self._refused.popleft()
                     yield task, failed(task, reason)
@@ -272,7 +285,8 @@ class PagePool(Generic[T, R]):
             if not worker.tasks:
                 return worker
         if len(self._workers) < self.jobs:
-            self._workers.append(_Worker(self.limits.memory))
+            assert self._work is not None
+            self._workers.append(_Worker(self.limits.memory, self._work))
             return self._workers[-1]
         return min((w for w in self._workers if len(w.tasks) < _DEPTH), key=lambda w: len(w.tasks), default=None)
 

@@ -24,12 +24,15 @@ from pathlib import Path
 from typing import TypeVar
 
 from .article import OUT_OF_MEMORY, Article, Failure
-from .clean import CleanOptions, clean_html, clean_text
+from functools import partial
+
+from .clean import Cleaner, CleanOptions, cleaner_for
 from .decode import decode_bytes
 from .errors import CONTAINED, InputError, ScraperError
 from .blocks import PagePrint, TemplateOptions, fingerprint_page
 from . import newsletters as mail
 from .pagepool import MEMORY_EXCEEDED, PageLimits
+from .rules import RuleFile
 from .run.executors import executor_for
 from .sources import HTML_SUFFIXES, TEXT_SUFFIXES, Page, find_inputs, stdin_input
 from .sources.page import EMAIL, TEXT
@@ -142,21 +145,25 @@ def _is_mail(item: Input, data: bytes | str) -> bool:
     return not name.endswith(HTML_SUFFIXES + TEXT_SUFFIXES) and mail.looks_like_message(data)
 
 
-def clean_input(item: Input, options: BatchOptions) -> Article | Failure | tuple[Article, ...]:
+def clean_input(item: Input, options: BatchOptions, cleaner: Cleaner | None = None,
+                learned: tuple[RuleFile, ...] = ()) -> Article | Failure | tuple[Article, ...]:
     """Clean one input into an article, or a failure with its reason; never raises ScraperError.
-    An e-mail digest split into stories gives a tuple of articles."""
+    An e-mail digest split into stories gives a tuple of articles. `cleaner` (one for
+    `options.clean` when None) cleans it, with its site's template in `learned`."""
     url = options.url or item.url
     try:
-        data = read_input(item, options.clean.max_bytes)
+        cleaner = cleaner or cleaner_for(options.clean)
+        data = read_input(item, cleaner.options.max_bytes)
         if _is_mail(item, data):
             assert isinstance(data, bytes)
-            articles = mail.clean_message(data, options.clean, options.mail, source=item.source, url=options.url)
+            articles = mail.clean_message(data, mail=options.mail, source=item.source, url=options.url,
+                                          cleaner=cleaner, learned=learned)
             return _stamped(articles[0], item) if len(articles) == 1 else tuple(_stamped(a, item) for a in articles)
         if _is_text(item, data):
             text = data if isinstance(data, str) else decode_bytes(data, item.charset)[0]
-            return _stamped(clean_text(text, url, options=options.clean, source=item.source), item)
-        return _stamped(clean_html(data, url, options=options.clean, http_charset=item.charset,
-                                   source=item.source), item)
+            return _stamped(cleaner.clean_text(text, url, source=item.source), item)
+        return _stamped(cleaner.clean_html(data, url, http_charset=item.charset, source=item.source,
+                                           learned=learned), item)
     except CONTAINED as exc:
         return Failure.of(item.source, exc, url=url)
 
@@ -172,15 +179,16 @@ def _stamped(article: Article, item: Input) -> Article:
     return replace(article, id=article.id or item.stable_id, fields=fields)
 
 
-def _clean_in_worker(item: Input, options: BatchOptions) -> Article | Failure | tuple[Article, ...]:
+def _clean_in_worker(cleaner: Cleaner, options: BatchOptions, item: Input,
+                     learned: tuple[RuleFile, ...]) -> Article | Failure | tuple[Article, ...]:
     """`clean_input` under a memory budget: running out of memory there means over the budget."""
-    result = clean_input(item, options)
+    result = clean_input(item, options, cleaner, learned)
     if isinstance(result, Failure) and result.reason == OUT_OF_MEMORY and options.max_memory is not None:
         return replace(result, reason=MEMORY_EXCEEDED)
     return result
 
 
-def fingerprint_input(item: Input, options: BatchOptions) -> PagePrint | None:
+def fingerprint_input(options: BatchOptions, item: Input) -> PagePrint | None:
     """Pass one of a learning batch: one HTML input's fingerprint (an e-mail's counts for its
     sender); None for text inputs, pages of unknown site and bad inputs (pass two records those)."""
     try:
@@ -200,49 +208,50 @@ def _failure(item: Input, options: BatchOptions, reason: str) -> Failure:
     return Failure(item.source, reason, "InputError", options.url or item.url)
 
 
-def _map(work: Callable[[Input, BatchOptions], T], tasks: Iterable[tuple[Input, BatchOptions]],
-         options: BatchOptions, failed: Callable[[Input, BatchOptions, str], T]) -> Iterator[tuple[Input, T]]:
-    """Run `work` on each task in worker processes under the page limits (in this process when
-    there are no limits and one job); results come as they finish."""
+def _map(work: Callable[..., T], tasks: Iterable[tuple], options: BatchOptions,
+         failed: Callable[[Input, BatchOptions, str], T]) -> Iterator[tuple[Input, T]]:
+    """Run `work` on each task (an input first) in worker processes under the page limits (in
+    this process when there are no limits and one job); results come as they finish."""
     executor = executor_for(options.jobs, options.limits)
-    for (item, _), result in executor.map(work, tasks, lambda task: task,
-                                          lambda task, reason: failed(*task, reason)):
-        yield item, result
+    for task, result in executor.map(work, tasks, lambda task: task,
+                                     lambda task, reason: failed(task[0], options, reason)):
+        yield task[0], result
 
 
-def run_batch(items: Iterable[Input], options: BatchOptions,
-              learner: TemplateLearner | None = None) -> Iterator[Article | Failure]:
+def run_batch(items: Iterable[Input], options: BatchOptions, learner: TemplateLearner | None = None,
+              cleaner: Cleaner | None = None) -> Iterator[Article | Failure]:
     """Clean items, in worker processes when `jobs > 1`; results come as they finish.
 
-    With `options.learn_templates`, pages are first fingerprinted into `learner` (a fresh one
-    when None; pass one loaded from a store to build on earlier runs) and each page is then
-    cleaned with its site's learned template as well."""
-    tasks: Iterable[tuple[Input, BatchOptions]] = ((item, options) for item in items)
+    `cleaner` cleans every page (`cleaner_for(options.clean)` when None); worker processes
+    get it once, at their start. With `options.learn_templates`, pages are first fingerprinted
+    into `learner` (a fresh one when None; pass one loaded from a store to build on earlier
+    runs) and each page is then cleaned with its site's learned template as well."""
+    cleaner = cleaner or cleaner_for(options.clean)
+    tasks: Iterable[tuple[Input, tuple[RuleFile, ...]]] = ((item, ()) for item in items)
     if options.learn_templates:
         items = list(items)
         learner = learner if learner is not None else TemplateLearner(options.templates)
         options = replace(options, templates=learner.options)
-        tasks = ((item, options) for item in items)
+        tasks = ((item, ()) for item in items)
         if len(items) >= options.templates.min_pages or learner.sites:
             doomed: dict[str, Failure] = {}
             tasks = _with_templates(items, options, learner, doomed)
             yield from doomed.values()
-    for _, result in _map(_clean_in_worker, tasks, options, _failure):
+    for _, result in _map(partial(_clean_in_worker, cleaner, options), tasks, options, _failure):
         yield from result if isinstance(result, tuple) else (result,)
 
 
 def _with_templates(items: list[Input], options: BatchOptions, learner: TemplateLearner,
-                    doomed: dict[str, Failure]) -> list[tuple[Input, BatchOptions]]:
-    """Pass one: fingerprint every page into `learner`; then pair each item with options that
-    carry its own site's template only (small to send to workers, one rule book per site).
+                    doomed: dict[str, Failure]) -> list[tuple[Input, tuple[RuleFile, ...]]]:
+    """Pass one: fingerprint every page into `learner`; then pair each item with its own site's
+    template only (small to send to workers, one rule book per site).
     A page over its time or memory limit here goes into `doomed` rather than being tried twice."""
     sites: dict[str, str] = {}
-    tasks = ((item, options) for item in items)
 
     def failed(item: Input, options: BatchOptions, reason: str) -> None:
         doomed[item.source] = _failure(item, options, reason)
 
-    for item, page in _map(fingerprint_input, tasks, options, failed):
+    for item, page in _map(partial(fingerprint_input, options), ((item,) for item in items), options, failed):
         if page is not None:
             learner.add_print(page)
             sites[item.source] = page.site
@@ -251,6 +260,5 @@ def _with_templates(items: list[Input], options: BatchOptions, learner: Template
         if item.source in doomed:
             continue
         learned = learner.rule_file(sites.get(item.source))
-        clean = options.clean if learned is None else replace(options.clean, learned=(*options.clean.learned, learned))
-        paired.append((item, replace(options, clean=clean)))
+        paired.append((item, () if learned is None else (learned,)))
     return paired

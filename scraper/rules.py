@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
-from functools import lru_cache, partial
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable
@@ -303,12 +303,13 @@ def load_rule_file(path: str | Path, timeout: float = USER_RULE_TIMEOUT) -> Rule
     return _parse(data, str(path), timeout)
 
 
-def _shipped() -> Iterable[RuleFile]:
+def shipped_rule_files(groups: tuple[str, ...] = ("generic", "sites")) -> tuple[RuleFile, ...]:
+    """The rule files shipped in the package (`rulesets/<group>/*.toml`), read now."""
     root = resources.files("scraper") / "rulesets"
-    for group in ("generic", "sites"):
-        for entry in sorted(root.joinpath(group).iterdir(), key=lambda e: e.name):
-            if entry.name.endswith(".toml"):
-                yield _parse(tomllib.loads(entry.read_text(encoding="utf-8")), f"{group}/{entry.name}")
+    return tuple(_parse(tomllib.loads(entry.read_text(encoding="utf-8")), f"{group}/{entry.name}")
+                 for group in groups
+                 for entry in sorted(root.joinpath(group).iterdir(), key=lambda e: e.name)
+                 if entry.name.endswith(".toml"))
 
 
 def _join(rules: Iterable[HtmlRule], kind: str) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
@@ -330,19 +331,36 @@ def _without_disabled(files: list[RuleFile]) -> tuple[RuleFile, ...]:
 
 
 class RuleBook:
-    """All known rule files; hands out the compiled `RuleSet` for a page's host or text."""
+    """All known rule files; hands out the compiled `RuleSet` for a page's host or text.
 
-    def __init__(self, files: Iterable[RuleFile]) -> None:
+    It holds its rules as data and compiles them on first use (lxml selectors cannot be
+    pickled): a pickled book travels without its compiled sets and compiles them again where
+    it lands. Books given the same `compiled` dict share the sets of equal files."""
+
+    def __init__(self, files: Iterable[RuleFile], compiled: dict[tuple[RuleFile, ...], RuleSet] | None = None) -> None:
         self.files = tuple(files)
-        self._by_host = lru_cache(maxsize=4096)(self._for_host)
+        self._compiled = compiled if compiled is not None else {}
+        self._hosts: dict[str, RuleSet] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"files": self.files}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["files"])  # type: ignore[misc]
 
     @classmethod
     def default(cls, extra: Iterable[str | Path] = ()) -> RuleBook:
         """The shipped generic and site rules plus the user's rule files, in that order."""
-        return cls([*_shipped(), *(load_rule_file(p) for p in extra)])
+        return cls([*shipped_rule_files(), *(load_rule_file(p) for p in extra)])
 
     def for_url(self, url: str | None) -> RuleSet:
-        return self._by_host(host_of(url))
+        host = host_of(url)
+        found = self._hosts.get(host)
+        if found is None:
+            if len(self._hosts) >= _HOSTS_KEPT:
+                self._hosts.clear()
+            found = self._hosts[host] = self._for_host(host)
+        return found
 
     def for_text(self, text: str, url: str | None = None) -> RuleSet:
         """Rules for plain text: by URL when known, else site files whose markers appear."""
@@ -354,20 +372,33 @@ class RuleBook:
     def _for_host(self, host: str) -> RuleSet:
         return self._build(_without_disabled([f for f in self.files if not f.domains or f.applies_to_host(host)]))
 
-    @staticmethod
-    @lru_cache(maxsize=256)
-    def _build(files: tuple[RuleFile, ...]) -> RuleSet:
-        """Compile the rules of these files; hosts with the same files share one RuleSet (and
+    def _build(self, files: tuple[RuleFile, ...]) -> RuleSet:
+        """The compiled rules of these files; hosts with the same files share one RuleSet (and
         so one memo of class/id matches, since class names recur across sites)."""
-        html = [r for f in files for r in f.html]
-        attr, attr_names = _join(html, "attr")
-        heading, heading_names = _join(html, "heading")
-        selectors = tuple((r, _selector(r.kind, r.pattern, r.name)) for r in html if r.kind in ("css", "xpath"))
-        text = tuple(r for f in files for r in f.text)
-        exact = {r.pattern: r for r in html if r.kind == "exact"}
-        # Lowercased text, no IGNORECASE: as the joined shipped patterns.
-        attr_budgeted, heading_budgeted = (
-            tuple((r, _compile(r.pattern, r.key, True, 0)) for r in html if r.kind == kind and r.timeout is not None)
-            for kind in ("attr", "heading"))
-        return RuleSet(selectors, attr, attr_names, heading, heading_names, text, exact,
-                       attr_budgeted, heading_budgeted)
+        found = self._compiled.get(files)
+        if found is None:
+            if len(self._compiled) >= _SETS_KEPT:
+                self._compiled.clear()
+            found = self._compiled[files] = compile_rules(files)
+        return found
+
+
+# Bounds of what a book keeps compiled: hosts seen, and distinct sets of files among them.
+_HOSTS_KEPT = 4096
+_SETS_KEPT = 256
+
+
+def compile_rules(files: tuple[RuleFile, ...]) -> RuleSet:
+    """Compile the rules of these files for one pass over a page."""
+    html = [r for f in files for r in f.html]
+    attr, attr_names = _join(html, "attr")
+    heading, heading_names = _join(html, "heading")
+    selectors = tuple((r, _selector(r.kind, r.pattern, r.name)) for r in html if r.kind in ("css", "xpath"))
+    text = tuple(r for f in files for r in f.text)
+    exact = {r.pattern: r for r in html if r.kind == "exact"}
+    # Lowercased text, no IGNORECASE: as the joined shipped patterns.
+    attr_budgeted, heading_budgeted = (
+        tuple((r, _compile(r.pattern, r.key, True, 0)) for r in html if r.kind == kind and r.timeout is not None)
+        for kind in ("attr", "heading"))
+    return RuleSet(selectors, attr, attr_names, heading, heading_names, text, exact,
+                   attr_budgeted, heading_budgeted)

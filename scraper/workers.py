@@ -21,10 +21,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .article import Article, Failure
-from .blocks import PagePrint, TemplateOptions, fingerprint_page
-from .clean import CleanOptions, clean_html
+from lxml.html import HtmlElement
+
+from .blocks import PagePrint, TemplateOptions, fingerprint_tree
+from .clean import Cleaner
 from .fetch import Fetched, Fetcher, FetchOptions
 from .robots import RobotsCache
+from .rules import RuleFile
 from .schedule import Task
 from .urls import authority
 
@@ -75,19 +78,25 @@ def index_saved(folder: str, name: str, page: Fetched) -> None:
         fh.write(json.dumps(line) + "\n")
 
 
-def clean_page(body: bytes, url: str, http_charset: str | None, source: str, options: CleanOptions,
-               templates: TemplateOptions | None = None) -> tuple[Article | Failure, PagePrint | None]:
-    """Clean one fetched page (in a worker process) and, given `templates`, fingerprint it
-    (None when that fails or the site is unknown); never raises. A bug met on this page comes
-    back as its `Failure` (an exception object may not even survive the trip to the parent)."""
+def clean_page(body: bytes, url: str, http_charset: str | None, source: str, learned: tuple[RuleFile, ...] = (),
+               templates: TemplateOptions | None = None, *,
+               cleaner: Cleaner) -> tuple[Article | Failure, PagePrint | None]:
+    """Clean one fetched page (in a worker process) with its site's template in `learned` and,
+    given `templates`, fingerprint it from the same parse (None when that fails or the site is
+    unknown); never raises. A bug met on this page comes back as its `Failure` (an exception
+    object may not even survive the trip to the parent)."""
     page = None
-    if templates is not None:
+
+    def fingerprint(root: HtmlElement, url: str | None) -> None:
+        nonlocal page
         try:
-            page = fingerprint_page(body, url, templates, http_charset=http_charset)
+            page = fingerprint_tree(root, url, templates)  # type: ignore[arg-type]
         except Exception:  # noqa: BLE001  (cleaning says why, if it fails too; a page
             pass           # without a print only teaches nothing)
+
     try:
-        return clean_html(body, url, options=options, http_charset=http_charset, source=source), page
+        return cleaner.clean_html(body, url, http_charset=http_charset, source=source, learned=learned,
+                                  before_prune=fingerprint if templates is not None else None), page
     except (Exception, SystemExit) as exc:  # noqa: BLE001  (CONTAINED, or a bug: this page's)
         return Failure.of(source, exc, url=url), page
 

@@ -110,11 +110,12 @@ def test_control_characters_beside_a_removed_block_are_cleaned_not_a_crash():
 
 def test_an_unforeseen_exception_is_that_inputs_failure(tmp_path, monkeypatch):
     from scraper import pipeline
+    from scraper.clean import Cleaner
 
     def broken(*args, **kwargs):
         raise AttributeError("'NoneType' object has no attribute 'text'")
 
-    monkeypatch.setattr(pipeline, "clean_html", broken)
+    monkeypatch.setattr(Cleaner, "clean_html", broken)
     items = [pipeline.Input(str(good_page(tmp_path))), pipeline.Input(str(tmp_path / "missing.html"))]
     options = pipeline.BatchOptions(page_timeout=None, max_memory=None, learn_templates=False)
     results = list(pipeline.run_batch(items, options))  # in this process: no worker to catch it

@@ -182,14 +182,14 @@ def test_saved_pages_that_cannot_be_indexed_fail_and_the_crawl_goes_on(tmp_path:
 def test_a_bug_in_a_cleaning_worker_comes_back_as_that_pages_failure(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from scraper import workers
-    from scraper.clean import CleanOptions
+    from scraper.clean import Cleaner
 
     def broken(*args: object, **kwargs: object) -> Article:
         raise AttributeError("'NoneType' object has no attribute 'text'")
 
-    monkeypatch.setattr(workers, "clean_html", broken)
+    monkeypatch.setattr(Cleaner, "clean_html", broken)
     result, _ = workers.clean_page(ARTICLE_HTML.encode(), "http://x.test/a", None,
-                                   "http://x.test/a", CleanOptions())
+                                   "http://x.test/a", cleaner=Cleaner())
     assert isinstance(result, Failure)
     assert result.reason == "internal error: AttributeError: 'NoneType' object has no attribute 'text'"
 

@@ -19,12 +19,12 @@ from scraper.workers import clean_page
 HANGS = "This page hangs the cleaner"
 
 
-def clean_or_hang(body: bytes, *args: object) -> object:
+def clean_or_hang(body: bytes, *args: object, **kwargs: object) -> object:
     """Cleaning that never ends on one page, as a pathological page does inside C code."""
     if HANGS.encode() in body:
         while True:
             time.sleep(1)
-    return clean_page(body, *args)  # type: ignore[arg-type]
+    return clean_page(body, *args, **kwargs)  # type: ignore[arg-type]
 
 
 def results(out: Path) -> dict[str, str]:

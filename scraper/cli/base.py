@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from .. import __name__ as _pkg
 from ..article import Article, Failure
-from ..clean import CleanOptions, rulebook
+from ..clean import CleanOptions, cleaner_for
 from ..errors import RecordError, ScraperError
 from ..sinks.records import SHAPES as _SHAPES
 from ..store import Store
@@ -33,7 +33,7 @@ def _fail_usage(message: str) -> None:
 def _clean_options(rules: tuple[str, ...]) -> CleanOptions:
     options = CleanOptions(rule_files=tuple(rules))
     try:
-        rulebook(options.rule_files)  # load now so a bad rule file is a usage error, not N failures
+        cleaner_for(options)  # built now, so a bad rule file is a usage error, not N failures
     except ScraperError as exc:
         _fail_usage(exc.reason)
     return options

@@ -23,6 +23,7 @@ must declare the fields added; a dict item takes any.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 try:
@@ -33,7 +34,7 @@ except ImportError as exc:  # pragma: no cover - said plainly, with the command 
     raise ImportError("scraper.integrations.scrapy needs Scrapy: pip install 'scraper[scrapy]'") from exc
 
 from ..article import FIELDS, Article, Failure
-from ..clean import CleanOptions
+from ..clean import Cleaner, CleanOptions
 from ..pagepool import PageLimits
 from ..run.executors import LocalProcesses, Stream
 from ..workers import clean_page
@@ -49,6 +50,7 @@ class CleanPipeline:
         if unknown:
             raise ValueError(f"SCRAPER_FIELDS: not article fields: {', '.join(sorted(unknown))}")
         self.options = options or CleanOptions()
+        self.cleaner = Cleaner(self.options)  # rules read once, here; workers inherit them
         self.html_field, self.url_field = html_field, url_field
         self.fields, self.prefix, self.drop_failed = tuple(fields), prefix, drop_failed
         self.jobs, self.limits = jobs, limits
@@ -74,7 +76,8 @@ class CleanPipeline:
         def done(task: tuple, result: tuple) -> None:
             reactor.callFromThread(task[0].callback, result[0])
 
-        self._stream = LocalProcesses(self.jobs, self.limits).stream(clean_page, self._args, failed, done)
+        work = partial(clean_page, cleaner=self.cleaner)
+        self._stream = LocalProcesses(self.jobs, self.limits).stream(work, self._args, failed, done)
 
     def close_spider(self, spider: Any = None) -> None:
         if self._stream is not None:
@@ -84,7 +87,7 @@ class CleanPipeline:
     def _args(self, task: tuple) -> tuple:
         _, url, html = task
         body, charset = (html.encode("utf-8", "surrogatepass"), "utf-8") if isinstance(html, str) else (html, None)
-        return body, url, charset, url, self.options, None
+        return body, url, charset, url, (), None
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         adapter = ItemAdapter(item)

@@ -9,16 +9,15 @@ from the headers instead of the page, and the text from every block the rules le
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from importlib import resources
 
 from ..article import Article, Removal
 from ..blocks import PagePrint, TemplateOptions, fingerprint
-from ..clean import CleanOptions, parse_html, rulebook
+from ..clean import Cleaner, CleanOptions, cleaner_for, parse_html
 from ..errors import ExtractionError
 from ..filters import filter_lines
 from ..prune import prune
-from ..rules import RuleSet
+from ..rules import RuleFile, RuleSet
 from .digest import split_stories
 from .forward import unforward_html, unforward_text
 from .markup import (VIEW_ONLINE, Block, byline, drop_links_to, html_blocks, list_urls, prepare, strip_tracking, strip_tracking_in_text, text_blocks,
@@ -42,9 +41,9 @@ class MailOptions:
     min_story_words: int = 15
 
 
-@lru_cache(maxsize=1)
 def email_rule_files() -> tuple[str, ...]:
-    """The shipped e-mail template rule files, applied after the web rules."""
+    """The shipped e-mail template rule files, applied after the web rules (a `Cleaner`
+    reads them once, on its first e-mail)."""
     folder = resources.files("scraper") / "rulesets" / "email"
     return tuple(str(entry) for entry in sorted(folder.iterdir(), key=lambda e: e.name)
                  if entry.name.endswith(".toml"))
@@ -58,11 +57,11 @@ def _merge(outer: Headers, inner: Headers | None) -> Headers:
                    author=inner.author if inner.sitename else outer.author, date=inner.date or outer.date)
 
 
-def _rules(options: CleanOptions, url: str | None, text: str) -> RuleSet:
+def _rules(cleaner: Cleaner, learned: tuple[RuleFile, ...], url: str | None, text: str) -> RuleSet:
     # A batch hands a message only its own sender's learned template (see `fingerprint_message`),
     # keyed by sender rather than by host, so it applies whatever the message's URL.
-    learned = tuple(replace(f, domains=()) for f in options.learned)
-    book = rulebook((*email_rule_files(), *options.rule_files), learned)
+    learned = tuple(replace(f, domains=()) for f in (*cleaner.options.learned, *learned))
+    book = cleaner.mail_rulebook(learned)
     return book.for_url(url) if url else book.for_text(text)
 
 
@@ -119,14 +118,16 @@ class _Parsed:
     reverted: list[str]
 
 
-def _parse_html(text: str, headers: Headers, options: CleanOptions, url: str | None) -> _Parsed:
+def _parse_html(text: str, headers: Headers, cleaner: Cleaner, learned: tuple[RuleFile, ...],
+                url: str | None) -> _Parsed:
+    options = cleaner.options
     root = parse_html(text)
     forwarded, removed = unforward_html(root)
     found, pixels = prepare(root)
     url = url or found or title_link(root, (forwarded or headers).title)
     author = byline(root)  # before pruning: the post-meta line that names the author goes
     removed += drop_links_to(root, list_urls(headers.list_unsubscribe))
-    rules = _rules(options, url, "")
+    rules = _rules(cleaner, learned, url, "")
     reverted: list[str] = []
     if options.prune:
         safety = replace(options.safety, max_element_share=max(options.safety.max_element_share, _EMAIL_ELEMENT_SHARE))
@@ -136,7 +137,8 @@ def _parse_html(text: str, headers: Headers, options: CleanOptions, url: str | N
     return _Parsed(html_blocks(root), url, rules, forwarded, author, removed + pixels, reverted)
 
 
-def _parse_text(text: str, headers: Headers, options: CleanOptions, url: str | None) -> _Parsed:
+def _parse_text(text: str, headers: Headers, cleaner: Cleaner, learned: tuple[RuleFile, ...],
+                url: str | None) -> _Parsed:
     forwarded, text, removed = unforward_text(text)
     blocks = text_blocks(strip_tracking_in_text(text))
     unsubscribe = list_urls(headers.list_unsubscribe)
@@ -144,15 +146,18 @@ def _parse_text(text: str, headers: Headers, options: CleanOptions, url: str | N
         removed.append(Removal.of("list-unsubscribe-link", block.text, stage="text"))
         blocks.remove(block)
     url = url or _text_url(blocks)
-    return _Parsed(blocks, url, _rules(options, url, text), forwarded, None, removed, [])
+    return _Parsed(blocks, url, _rules(cleaner, learned, url, text), forwarded, None, removed, [])
 
 
 def clean_message(data: bytes, options: CleanOptions | None = None, mail: MailOptions | None = None,
-                  source: str | None = None, url: str | None = None) -> list[Article]:
+                  source: str | None = None, url: str | None = None, *, cleaner: Cleaner | None = None,
+                  learned: tuple[RuleFile, ...] = ()) -> list[Article]:
     """Clean one message (bytes as stored) into its article, or its stories' articles; raise a
     `ScraperError` subclass with the reason when there is nothing to keep. `url`, when given,
-    is the issue's URL (for rules and the record) instead of its "view in browser" link."""
-    options = options or CleanOptions()
+    is the issue's URL (for rules and the record) instead of its "view in browser" link.
+    `cleaner` (one for `options` when None) holds the rules; `learned` is the sender's template."""
+    cleaner = cleaner or cleaner_for(options)
+    options = cleaner.options
     mail = mail or MailOptions()
     message = parse_message(data)
     headers = read_headers(message)
@@ -161,7 +166,8 @@ def clean_message(data: bytes, options: CleanOptions | None = None, mail: MailOp
     if inner is not None and len(part.text.split()) < _WRAPPER_WORDS:
         headers = _merge(headers, read_headers(inner))
         part = body(inner)
-    parsed = _parse_html(part.text, headers, options, url) if part.kind == "html" else _parse_text(part.text, headers, options, url)
+    parse = _parse_html if part.kind == "html" else _parse_text
+    parsed = parse(part.text, headers, cleaner, learned, url)
     headers = _merge(headers, parsed.forwarded)
     if parsed.author and not headers.author:
         headers = replace(headers, author=parsed.author)

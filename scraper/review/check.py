@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..article import Article
-from ..clean import CleanOptions
+from ..clean import Cleaner, CleanOptions
 from ..errors import RuleError
 from ..pipeline import BatchOptions, clean_input, find_inputs
 from ..rules import _parse  # the loader's own validation, one entry at a time
@@ -188,8 +188,9 @@ def changes(path: str, pages: list[str], base: CleanOptions) -> list[str]:
     before = BatchOptions(clean=base)
     after = BatchOptions(clean=replace(base, rule_files=(*base.rule_files, path)))
     lines: list[str] = []
+    without, with_ = Cleaner(before.clean), Cleaner(after.clean)
     for item in find_inputs(pages):
-        old, new = clean_input(item, before), clean_input(item, after)
+        old, new = clean_input(item, before, without), clean_input(item, after, with_)
         if not isinstance(old, Article) or not isinstance(new, Article):
             why = [f"{label}: {r.reason}" for label, r in (("without", old), ("with", new)) if not isinstance(r, Article)]
             lines.append(f"{item.source}: fails {'; '.join(why)}")

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..clean import rulebook
+from ..clean import Cleaner, cleaner_for
 from ..crawl import Crawl, CrawlOptions
 from ..errors import ClusterError
 from ..store import open_store
@@ -52,18 +52,18 @@ def domain_partitions(urls: Iterable[str], count: int) -> list[CrawlPartition]:
     return [CrawlPartition(f"crawl-{i:05d}-of-{count:05d}", tuple(groups[i])) for i in sorted(groups)]
 
 
-def crawl_partition(part: CrawlPartition, options: CrawlOptions, folder: str) -> dict[str, int]:
-    """Crawl one partition to its end (resuming its state); return the counts of its whole job:
-    "cleaned", and "<status>: <reason>" per reason."""
+def crawl_partition(part: CrawlPartition, options: CrawlOptions, folder: str, cleaner: Cleaner) -> dict[str, int]:
+    """Crawl one partition to its end (resuming its state), cleaning with `cleaner` (sent
+    pickled, rules and all); return the counts of its whole job: "cleaned", and
+    "<status>: <reason>" per reason."""
     if multiprocessing.current_process().daemon:
         raise ClusterError("a daemonic Dask worker cannot start cleaning processes: "
                            "set distributed.worker.daemon: False on the workers")
     Path(folder).mkdir(parents=True, exist_ok=True)
-    rulebook(options.clean.rule_files)  # compiled once in this worker, not in each cleaning process
     base = Path(folder) / part.name
     store = open_store(str(base.with_name(part.name + ".jsonl")), append=True)
     try:
-        with Crawl(store, options, base.with_name(part.name + ".state.db")) as job:
+        with Crawl(store, options, base.with_name(part.name + ".state.db"), cleaner=cleaner) as job:
             job.load(part.urls)
             job.prepare()
             for _ in job.run():
@@ -76,12 +76,15 @@ def crawl_partition(part: CrawlPartition, options: CrawlOptions, folder: str) ->
     return dict(counts)
 
 
-def run_crawl_partitions(parts: list[CrawlPartition], options: CrawlOptions, folder: str,
-                         executor: Executor) -> Iterator[tuple[CrawlPartition, Counter[str]]]:
-    """Crawl every partition; yield each with its counts as it ends. A partition that fails as
+def run_crawl_partitions(parts: list[CrawlPartition], options: CrawlOptions, folder: str, executor: Executor,
+                         cleaner: Cleaner | None = None) -> Iterator[tuple[CrawlPartition, Counter[str]]]:
+    """Crawl every partition, cleaning with `cleaner` (built here from `options.clean` when
+    None); yield each with its counts as it ends. A partition that fails as
     a whole (its worker kept dying) counts as one failure; its state keeps what it did."""
     def failed(part: CrawlPartition, reason: str) -> dict[str, int]:
         return {f"failed: {PARTITION_FAILED}: {reason}": 1}
 
-    for part, counts in executor.map(crawl_partition, parts, lambda part: (part, options, folder), failed):
+    cleaner = cleaner or cleaner_for(options.clean)
+    for part, counts in executor.map(crawl_partition, parts, lambda part: (part, options, folder, cleaner),
+                                     failed):
         yield part, Counter(counts)

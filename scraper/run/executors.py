@@ -100,7 +100,7 @@ class _PoolStream(Generic[T, R]):
     def __init__(self, pool: PagePool[T, R], work: Callable[..., R], args: Callable[[T], tuple],
                  failed: Callable[[T, str], R], done: Callable[[T, R], None]) -> None:
         self._feed: Feed[T] = Feed()
-        pool.start()
+        pool.start(work)
         self._thread = threading.Thread(target=self._serve, args=(pool, work, args, failed, done),
                                         name="cleaners", daemon=True)
         self._thread.start()

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..article import Failure
 from ..errors import OutputError
-from ..clean import rulebook
+from ..clean import Cleaner, cleaner_for
 from ..pipeline import BatchOptions, Input, find_inputs, run_batch
 from ..store import StreamStore
 from .executors import Executor
@@ -70,9 +70,10 @@ def finished(folder: str | Path, part: Partition) -> Counter[str] | None:
         return None
 
 
-def clean_partition(part: Partition, options: BatchOptions, folder: str) -> dict[str, int]:
-    """Clean one partition into its part files and write its marker; return its counts
-    ("cleaned", and "failed: <reason>" per reason). Runs wherever the executor puts it."""
+def clean_partition(part: Partition, options: BatchOptions, folder: str, cleaner: Cleaner) -> dict[str, int]:
+    """Clean one partition with `cleaner` into its part files and write its marker; return its
+    counts ("cleaned", and "failed: <reason>" per reason). Runs wherever the executor puts it:
+    the cleaner comes pickled, with its rules, so the worker needs no rule files."""
     done = finished(folder, part)
     if done is not None:  # another run of this task got here first
         return dict(done)
@@ -81,7 +82,6 @@ def clean_partition(part: Partition, options: BatchOptions, folder: str) -> dict
         # limits (Dask's default: set `distributed.worker.daemon: False` on the workers).
         log.warning("%s: daemonic worker, pages run without time and memory limits", part.name)
         options = replace(options, page_timeout=None, max_memory=None)
-    rulebook(options.clean.rule_files)  # compiled once in this worker, not in each page process it forks
     base = Path(folder) / part.name
     names = (base.with_name(part.name + ".jsonl"), base.with_name(part.name + ".failures.jsonl"))
     temporary = [path.with_name(f"{path.name}.{os.getpid()}.tmp") for path in names]
@@ -89,7 +89,7 @@ def clean_partition(part: Partition, options: BatchOptions, folder: str) -> dict
     try:
         with open(temporary[0], "w", encoding="utf-8") as out, open(temporary[1], "w", encoding="utf-8") as bad:
             store = StreamStore(out, bad)
-            for result in run_batch(part.items, options):
+            for result in run_batch(part.items, options, cleaner=cleaner):
                 if isinstance(result, Failure):
                     store.fail(result)
                     counts[f"{result.status}: {result.reason}"] += 1
@@ -120,12 +120,14 @@ def _refuse_other_inputs(parts: list[Partition], folder: str) -> None:
                           "partitions are made from the whole list, so use a new folder for it")
 
 
-def run_partitions(parts: Iterable[Partition], options: BatchOptions, folder: str,
-                   executor: Executor) -> Iterator[tuple[Partition, Counter[str], bool]]:
-    """Run every partition that has no marker yet; yield `(partition, counts, ran_now)` for
-    each, finished ones first. A partition that fails as a whole (its worker kept dying) counts
+def run_partitions(parts: Iterable[Partition], options: BatchOptions, folder: str, executor: Executor,
+                   cleaner: Cleaner | None = None) -> Iterator[tuple[Partition, Counter[str], bool]]:
+    """Run every partition that has no marker yet, cleaned by `cleaner` (built here from
+    `options.clean` when None, and sent to the workers with its rules); yield
+    `(partition, counts, ran_now)` for each, finished ones first. A partition that fails as a whole (its worker kept dying) counts
     as one failure and has no marker, so the next run tries it again."""
     parts = list(parts)
+    cleaner = cleaner or cleaner_for(options.clean)
     Path(folder).mkdir(parents=True, exist_ok=True)
     _refuse_other_inputs(parts, folder)
     todo = []
@@ -141,5 +143,5 @@ def run_partitions(parts: Iterable[Partition], options: BatchOptions, folder: st
     def failed(part: Partition, reason: str) -> dict[str, int]:
         return {f"failed: {PARTITION_FAILED}: {reason}": 1}
 
-    for part, counts in executor.map(clean_partition, todo, lambda part: (part, options, folder), failed):
+    for part, counts in executor.map(clean_partition, todo, lambda part: (part, options, folder, cleaner), failed):
         yield part, Counter(counts), True
