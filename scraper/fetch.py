@@ -180,15 +180,19 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         attempt = 0
-        while True:
-            attempt += 1
-            try:
-                final_url, response, body = self._attempt(url, headers, html_only, truncate)
-                break
-            except Retry as retry:
-                if attempt > self.options.retries:
-                    raise retry.error from retry.__cause__
-                self.sleep(self._delay(attempt, retry.retry_after))
+        try:
+            while True:
+                attempt += 1
+                try:
+                    final_url, response, body = self._attempt(url, headers, html_only, truncate)
+                    break
+                except Retry as retry:
+                    if attempt > self.options.retries:
+                        raise retry.error from retry.__cause__
+                    self.sleep(self._delay(attempt, retry.retry_after))
+        except BaseException as exc:
+            exc.fetch_attempts = attempt  # type: ignore[attr-defined]  (see `attempts_of`)
+            raise
         lowered = {k.lower(): v for k, v in response.headers.items()}
         content_type = lowered.get("content-type")
         return Fetched(
@@ -199,6 +203,13 @@ class Fetcher:
             .replace("+00:00", "Z"),
             elapsed_s=round(time.monotonic() - started, 3), attempts=attempt,
             etag=lowered.get("etag"), last_modified=lowered.get("last-modified"))
+
+    @staticmethod
+    def attempts_of(error: BaseException) -> int:
+        """How many requests the `fetch` that raised `error` made: failures count their tries
+        here as `Fetched.attempts` counts them for a page, so a crawl has one count (1 when the
+        error came from elsewhere)."""
+        return max(1, getattr(error, "fetch_attempts", 1))
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         """Honour Retry-After (capped), else exponential backoff with full jitter."""
