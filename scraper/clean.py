@@ -18,7 +18,7 @@ from lxml.html import HTMLParser, HtmlElement, document_fromstring
 
 from .article import Article, Removal
 from .decode import decode_bytes
-from .errors import ExtractionError, InputError
+from .errors import ExtractionError, InputError, too_large
 from .extract import Extracted, ExtractOptions, extract_body, paragraph_chars
 from .metadata import PageMeta, extract_metadata
 from .filters import filter_lines
@@ -179,7 +179,7 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
     url = _given_url(url)
     encoding = None
     if len(html) > options.max_bytes:
-        raise InputError(f"page larger than {options.max_bytes / 2**20:.3g} MB")
+        raise InputError(too_large("page", options.max_bytes))
     if isinstance(html, bytes):
         html, encoding = decode_bytes(html, http_charset)
     elif not html.strip():

@@ -10,8 +10,8 @@ import re
 import requests
 import urllib3.exceptions
 
-from .errors import HTTPStatusError, SkippedError, TooLargeError
-from .fetch_errors import Retry, format_size, network_error, retry_after_seconds
+from .errors import HTTPStatusError, SkippedError, TooLargeError, too_large
+from .fetch_errors import Retry, network_error, retry_after_seconds
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _CHUNK = 64 * 1024
@@ -71,10 +71,10 @@ def read_body(response: requests.Response, cap: int, timeouts: tuple[float, floa
     media = media_type(response.headers.get("content-type"))
     if html_only and media is not None and media not in HTML_TYPES:
         raise SkippedError(f"not HTML: {media}")
-    too_large = TooLargeError(f"body larger than {format_size(cap)}")
+    too_big = TooLargeError(too_large("body", cap))
     declared = response.headers.get("content-length", "").strip()
     if declared.isdigit() and int(declared) > cap and not truncate:
-        raise too_large
+        raise too_big
     chunks: list[bytes] = []
     total = 0
     sniffed = not (html_only and media is None)
@@ -85,7 +85,7 @@ def read_body(response: requests.Response, cap: int, timeouts: tuple[float, floa
             total += len(chunk)
             if total > cap:
                 if not truncate:
-                    raise too_large
+                    raise too_big
                 chunks.append(chunk[:len(chunk) - (total - cap)])
                 break
             chunks.append(chunk)

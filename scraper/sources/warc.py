@@ -19,8 +19,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import IO
 
-from ..errors import InputError
-from .page import HTML, Page, too_large
+from ..errors import InputError, too_large
+from .page import HTML, Page
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
