@@ -22,7 +22,7 @@ from lxml.html import HtmlElement
 from .bylines import byline_authors, clean_authors, microdata_authors
 from .dates import guessed_date, iso_date, shown_date
 from .titles import META_TITLE, choose_title, name_key, site_keys
-from .urls import host_of
+from .urls import declared_host
 
 # Tag-filtered iteration and `/descendant::` paths run in C; `//x[@a]` is ten times slower.
 _SOURCE_TAGS = ("meta", "script", "title", "h1", "link", "time")
@@ -57,9 +57,9 @@ def extract_metadata(root: HtmlElement, url: str | None) -> PageMeta:
     found = _gather(root)
     ld = _linked_data(found.ld_nodes)
     canonical = _absolute(found.canonical or _first(found.meta, "og:url"), url)
-    host = _host(url or canonical)
+    host = declared_host(url or canonical)
     sitename = _first(found.meta, "og:site_name") or ld.publisher
-    sitename = (_host(sitename) if sitename and sitename.startswith("http") else sitename) or host
+    sitename = (declared_host(sitename) if sitename and sitename.startswith("http") else sitename) or host
     keys = site_keys(sitename, host)
     language = page_language(root, found.meta.get("content-language", []) + found.meta.get("og:locale", []))
     return PageMeta(
@@ -276,13 +276,6 @@ def _types(node: dict[str, Any]) -> list[str]:
 
 def _first(meta: dict[str, list[str]], key: str) -> str | None:
     return meta[key][0] if key in meta else None
-
-
-def _host(url: str | None) -> str | None:
-    try:
-        return host_of(url) or None
-    except ValueError:
-        return None
 
 
 def _absolute(href: str | None, base: str | None) -> str | None:

@@ -15,13 +15,12 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlsplit
 
 from protego import Protego
 
 from .errors import HTTPStatusError, ScraperError, SkippedError
 from .fetch import Fetcher, FetchOptions
-from .urls import authority, check, host_key, normalise
+from .urls import check, host_key, normalise, origin
 
 # RFC 9309 asks crawlers to parse at least 500 KiB; what lies beyond is ignored, not the file.
 ROBOTS_MAX_BYTES = 512 * 1024
@@ -124,7 +123,7 @@ class RobotsCache:
 
     def _load(self, url: str) -> RobotsRules:
         canonical = normalise(url)
-        robots_url = f"{urlsplit(canonical).scheme}://{authority(canonical)}/robots.txt"
+        robots_url = f"{origin(canonical)}/robots.txt"
         try:
             fetched = self._fetcher.fetch(robots_url, html_only=False, truncate=True)
         except HTTPStatusError as exc:

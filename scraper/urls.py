@@ -1,6 +1,6 @@
 """URL hygiene: validation, normalisation for de-duplication, politeness keys, and the one place
-that says what host (`host_of`, `authority`) and site (`site_of`, the registered domain) a URL
-belongs to.
+that says what host (`host_of`, `declared_host`, `authority`, `origin`; `host_key` for politeness)
+and site (`site_of`, the registered domain) a URL belongs to.
 
 Error policy: a URL that is malformed (no host, bad port, whitespace, unparseable host, a host
 label over 63 characters, anything urllib3 would refuse) raises
@@ -225,6 +225,15 @@ def host_of(url: str | None) -> str:
     return _hostname(url).removeprefix("www.")
 
 
+def declared_host(url: str | None) -> str | None:
+    """`host_of` for a URL a page or record declares, which may be anything: None when it has
+    no host or urllib cannot split it."""
+    try:
+        return host_of(url) or None
+    except ValueError:
+        return None
+
+
 def _hostname(url: str | None) -> str:
     return (urlsplit(url).hostname or "") if url else ""  # urllib lower-cases it
 
@@ -244,6 +253,11 @@ def site_of(url: str | None) -> str | None:
 def authority(url: str) -> str:
     """`host[:port]` of `url` as written, without user info (a file name, a robots.txt URL)."""
     return urlsplit(url).netloc.rsplit("@", 1)[-1]
+
+
+def origin(url: str) -> str:
+    """`scheme://host[:port]` of `url`, without user info: where its robots.txt lives."""
+    return f"{urlsplit(url).scheme}://{authority(url)}"
 
 
 def read_url_list(lines: Iterable[str]) -> Iterator[str]:
