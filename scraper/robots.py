@@ -24,6 +24,7 @@ from .urls import check, host_key, normalise, origin
 
 # RFC 9309 asks crawlers to parse at least 500 KiB; what lies beyond is ignored, not the file.
 ROBOTS_MAX_BYTES = 512 * 1024
+DISALLOWED = "disallowed by robots.txt"  # the reason of a URL robots.txt refuses
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +90,9 @@ class RobotsCache:
         return rules.parser.can_fetch(check(url), user_agent or self.user_agent)
 
     def check(self, url: str, user_agent: str | None = None) -> None:
-        """Raise `SkippedError("disallowed by robots.txt")` unless `allowed(url)`."""
+        """Raise `SkippedError(DISALLOWED)` unless `allowed(url)`."""
         if not self.allowed(url, user_agent):
-            raise SkippedError("disallowed by robots.txt")
+            raise SkippedError(DISALLOWED)
 
     def crawl_delay(self, url_or_host_key: str, user_agent: str | None = None) -> float | None:
         """Crawl-delay in seconds for a URL's host (or a "host:port" key), if robots.txt sets one.
