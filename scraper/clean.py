@@ -11,7 +11,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import re
-from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml.html import HTMLParser, HtmlElement, document_fromstring
@@ -25,6 +24,7 @@ from .filters import filter_lines
 from .prune import PruneOptions, prune
 from .recovery import GuardOptions, article_removals, worth_checking
 from .rules import RuleBook, RuleFile, RuleSet
+from .urls import known_url, splittable
 
 
 @dataclass(frozen=True)
@@ -157,17 +157,8 @@ def _never_lose(html: str, draft: _Draft, rules: RuleSet, meta: PageMeta, url: s
     return _draft(parse_html(html), rules, meta, url, options, page_chars, spare)
 
 
-def _parses(url: str | None) -> bool:
-    """Whether the URL machinery (rules by site, metadata) can take `url` without raising."""
-    try:
-        urlsplit(url or "").port  # noqa: B018  (".port" is where a bad port raises)
-    except ValueError:
-        return False
-    return True
-
-
 def _given_url(url: str | None) -> str | None:
-    if url is not None and not _parses(url):
+    if url is not None and not splittable(url):
         raise InputError("invalid URL: unparseable")
     return url
 
@@ -188,7 +179,7 @@ def clean_html(html: str | bytes, url: str | None = None, *, options: CleanOptio
     # Metadata first: bylines and dates often sit in blocks that the promo rules remove.
     meta = extract_metadata(root, url)
     # A hostile page's canonical link ("http://[oops") must not break rule lookup by site.
-    page_url_ = url or (meta.canonical_url if _parses(meta.canonical_url) else None)
+    page_url_ = known_url(url, meta.canonical_url)
     rules = rulebook(options.rule_files, options.learned, options.disabled_rules).for_url(page_url_)
     page_chars = paragraph_chars(root)
     warnings: list[str] = []

@@ -238,6 +238,22 @@ def _hostname(url: str | None) -> str:
     return (urlsplit(url).hostname or "") if url else ""  # urllib lower-cases it
 
 
+def splittable(url: str | None) -> bool:
+    """Whether urllib can split `url` and read its port: what rules by site and metadata need of
+    a URL they are handed (a page's canonical link may be "http://[oops")."""
+    try:
+        urlsplit(url or "").port  # noqa: B018  (".port" is where a bad port raises)
+    except ValueError:
+        return False
+    return True
+
+
+def known_url(given: str | None, declared: str | None) -> str | None:
+    """The URL a page is known by (its rules by site, its template, its review): the one it was
+    given, else the canonical one it declares (`metadata.page_url`) if urllib can split it."""
+    return given or (declared if splittable(declared) else None)
+
+
 def site_of(url: str | None) -> str | None:
     """The registrable domain of a page's URL (`news.example.co.uk` -> `example.co.uk`, by the
     Public Suffix List), else its host without `www.`; None when it has none or is unparseable."""

@@ -7,8 +7,8 @@ import io
 import pytest
 
 from scraper.errors import InputError, SecurityError
-from scraper.urls import (authority, check, declared_host, host_key, host_of, normalise, origin, read_url_list,
-                          site_of)
+from scraper.urls import (authority, check, declared_host, host_key, host_of, known_url, normalise, origin,
+                          read_url_list, site_of)
 
 
 @pytest.mark.parametrize(("url", "expected"), [
@@ -170,3 +170,10 @@ def test_one_module_says_what_host_and_site_a_url_belongs_to() -> None:
 @pytest.mark.parametrize("declared", [None, "", "/relative", "http://[oops", "not a url"])
 def test_a_declared_url_without_a_usable_host_has_none(declared: str | None) -> None:
     assert declared_host(declared) is None
+
+
+def test_a_page_is_known_by_its_given_url_else_a_canonical_that_parses() -> None:
+    assert known_url("https://a.example/x", "https://b.example/y") == "https://a.example/x"
+    assert known_url(None, "https://b.example/y") == "https://b.example/y"
+    assert known_url(None, "http://[oops") is None
+    assert known_url(None, "http://b.example:port/") is None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from ..urls import declared_host
+from ..urls import declared_host, known_url
 
 _WORD = re.compile(r"\w+")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -76,7 +76,7 @@ class PageReview:
 
     @property
     def site(self) -> str:
-        return rules_host(self.meta.get("url") or self.meta.get("canonical_url"))
+        return rules_host(known_url(self.meta.get("url"), self.meta.get("canonical_url")))
 
     def removed_by_rule(self) -> tuple[Counter[str], Counter[str]]:
         """Removals and words removed, per rule."""
