@@ -19,7 +19,7 @@ from .decode import decode_bytes
 from .metadata import page_url
 from .prune import BLOCK_TAGS, element_texts, strip_invisible
 from .rules import normalise_text
-from .urls import site_of
+from .urls import known_url, site_of
 
 _BLOCKS = frozenset(BLOCK_TAGS)
 _BOXES = frozenset({"div", "section", "aside", "form", "ul", "ol", "dl", "table"})
@@ -169,5 +169,5 @@ def fingerprint_tree(root: HtmlElement, url: str | None, options: TemplateOption
                      site: str | None = None) -> PagePrint | None:
     """`fingerprint_page` of a page parsed already (its scripts and styles are dropped), as
     cleaning parsed it: the same parse serves both."""
-    found = site_of(url or page_url(root, None)) or site
+    found = site_of(known_url(url, page_url(root, None))) or site
     return fingerprint(root, found, options) if found else None

@@ -9,23 +9,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 import copy
-from pathlib import Path
 
 import re
-from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml.html import HTMLParser, HtmlElement, document_fromstring
 
 from .article import Article, Removal
 from .decode import decode_bytes
-from .errors import ExtractionError, InputError
+from .errors import ExtractionError, InputError, too_large
 from .extract import Extracted, ExtractOptions, extract_body, paragraph_chars
 from .metadata import PageMeta, extract_metadata
 from .filters import filter_lines
 from .prune import PruneOptions, prune
 from .recovery import GuardOptions, article_removals, worth_checking
 from .rules import RuleBook, RuleFile, RuleSet, load_rule_file, shipped_rule_files
+from .urls import known_url, splittable
 
 
 @dataclass(frozen=True)
@@ -152,17 +151,8 @@ def _never_lose(html: str, draft: _Draft, rules: RuleSet, meta: PageMeta, url: s
     return _draft(root, rules, meta, url, options, page_chars, spare)
 
 
-def _parses(url: str | None) -> bool:
-    """Whether the URL machinery (rules by site, metadata) can take `url` without raising."""
-    try:
-        urlsplit(url or "").port  # noqa: B018  (".port" is where a bad port raises)
-    except ValueError:
-        return False
-    return True
-
-
 def _given_url(url: str | None) -> str | None:
-    if url is not None and not _parses(url):
+    if url is not None and not splittable(url):
         raise InputError("invalid URL: unparseable")
     return url
 
@@ -243,7 +233,7 @@ class Cleaner:
         """Decode (bytes, by our own decoder) and parse a page, within `options.max_bytes`."""
         options = self.options
         if len(html) > options.max_bytes:
-            raise InputError(f"page larger than {options.max_bytes / 2**20:.3g} MB")
+            raise InputError(too_large("page", options.max_bytes))
         encoding = None
         if isinstance(html, bytes):
             html, encoding = decode_bytes(html, http_charset)
@@ -270,7 +260,7 @@ class Cleaner:
         # Metadata first: bylines and dates often sit in blocks that the promo rules remove.
         meta = extract_metadata(root, url)
         # A hostile page's canonical link ("http://[oops") must not break rule lookup by site.
-        page_url_ = url or (meta.canonical_url if _parses(meta.canonical_url) else None)
+        page_url_ = known_url(url, meta.canonical_url)
         rules = self.rulebook(learned).for_url(page_url_)
         page_chars = paragraph_chars(root)
         if before_prune is not None:

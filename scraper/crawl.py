@@ -23,61 +23,33 @@ can decide, then cleaned again with the template, as are pages being cleaned whe
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
 from .article import OUT_OF_MEMORY, Article, Failure
-from .blocks import TemplateOptions
-from .clean import Cleaner, CleanOptions, cleaner_for
-from .errors import HTTPStatusError, InputError
-from .fetch import Fetched, FetchOptions
-from .pagepool import MEMORY_EXCEEDED, PageLimits
+from .clean import Cleaner, cleaner_for
+from .crawloptions import CrawlOptions
+from .errors import HTTPStatusError
+from .fetch import Fetched
+from .pagepool import MEMORY_EXCEEDED
 from .recorder import Recorder
-from .robots import RobotsCache
-from .resume import JobStatus, describe, start_job, sync
+from .robots import DISALLOWED, RobotsCache
+from .resume import JobStatus, open_job_state, running, start_job
 from .schedule import Politeness, Scheduler, Task
-from .state import CrawlState, Outcome, default_state_path
+from .state import Outcome
 from .rules import RuleFile
 from .sitelearn import SiteLearning
 from .store import Store
 from .run.executors import LocalProcesses, Stream
 from .workers import FetchPool, FetchResult, clean_page, index_saved
 
+__all__ = ["Crawl", "CrawlOptions", "crawl"]
+
 log = logging.getLogger(__name__)
-_DISALLOWED = "disallowed by robots.txt"
-
-@dataclass(frozen=True)
-class CrawlOptions:
-    """How to crawl. `delay` is the minimum time between request starts on one host (seconds;
-    robots.txt's Crawl-delay wins if longer), `per_host` the requests in flight per host,
-    `concurrency` the requests in flight overall, `jobs` the cleaning worker processes, and
-    `page_timeout` (seconds) and `max_memory` (bytes) each page's limits there (None: none)."""
-
-    fetch: FetchOptions = field(default_factory=FetchOptions)
-    clean: CleanOptions = field(default_factory=CleanOptions)
-    delay: float = 1.0
-    per_host: int = 1
-    concurrency: int = 16
-    ignore_robots: bool = False
-    retry_failed: bool = False
-    save_html: str | None = None
-    jobs: int = os.cpu_count() or 1
-    backlog: int = 4  # fetched pages waiting per cleaning worker: keeps workers busy, memory bounded
-    sync_every: float = 1.0  # seconds between making store and state durable together
-    learn_templates: bool = True
-    templates: TemplateOptions = field(default_factory=TemplateOptions)
-    page_timeout: float | None = 30.0
-    max_memory: int | None = 2 << 30
-
-    @property
-    def limits(self) -> PageLimits:
-        return PageLimits(self.page_timeout, self.max_memory)
-
 
 @dataclass(eq=False)
 class _Page:
@@ -100,21 +72,7 @@ class Crawl:
         self.options = options or CrawlOptions()
         # Built before the state opens: a bad rule file stops the job with nothing to close.
         self.cleaner = cleaner or cleaner_for(self.options.clean)
-        output = describe(store)
-        if state_path is None:
-            if output == "-":
-                raise InputError("a crawl to standard output needs a state path")
-            state_path = default_state_path(output)
-        self.state = CrawlState(state_path)
-        known = self.state.get("output")
-        if known is not None and known != output:
-            self.state.close()
-            raise InputError(f"state {state_path} belongs to the crawl into {known}; "
-                             "use another state file for a new job")
-        if known is None:
-            self.state.set("output", output)
-            self.state.set("created", time.strftime("%Y-%m-%d %H:%M:%S"))
-            self.state.commit()
+        self.state = open_job_state(store, state_path)
         self._events: queue.Queue[tuple] = queue.Queue()
         self._pages: dict[int, _Page] = {}  # being cleaned, by id
         self._robots_errors: dict[str, BaseException] = {}  # host -> what broke its robots.txt
@@ -140,7 +98,7 @@ class Crawl:
         o = self.options
         # A URL refused by a policy this run lifts is tried again without --retry-failed.
         lifted = (("private address refused",) if o.fetch.allow_private else ()) \
-            + (("disallowed by robots.txt",) if o.ignore_robots else ())
+            + ((DISALLOWED,) if o.ignore_robots else ())
         return start_job(self.store, self.state, o.retry_failed, lifted)
 
     # --- the crawl loop --------------------------------------------------------------------
@@ -148,28 +106,13 @@ class Crawl:
     def run(self) -> Iterator[Article | Failure]:
         """Fetch and clean every pending URL; yield each result once it is recorded."""
         o = self.options
-        self.state.set("started", time.strftime("%Y-%m-%d %H:%M:%S"))
-        self.state.set("running", 1)
-        self.state.commit()
-        clean_exit = False
-        try:
+        with running(self.store, self.state, before_sync=self.sites.save):
             yield from self.rec.unfetchable()
             self.scheduler = Scheduler(self.state, Politeness(
                 o.delay, o.per_host, not o.ignore_robots, window=max(64, 4 * o.concurrency),
                 chunk=max(16, 4 * o.per_host)))
             if not self.scheduler.done():
                 yield from self._loop()
-            clean_exit = True
-        except BaseException as exc:
-            if not isinstance(exc, Exception):
-                self.state.land_all()  # Ctrl-C, or the caller stopped: no URL crashed anything
-            raise
-        finally:
-            self.sites.save()
-            sync(self.store, self.state)
-            if clean_exit:
-                self.state.set("running", 0)
-                self.state.commit()
 
     def _loop(self) -> Iterator[Article | Failure]:
         o = self.options
@@ -249,16 +192,12 @@ class Crawl:
         error = self._robots_errors.get(task.host)  # its robots.txt fetch failed with a bug
         if error is None:
             try:
-                if self._robots.allowed(url):
-                    return True
-            except Exception as exc:  # noqa: BLE001
+                self._robots.check(url)
+                return True
+            except Exception as exc:  # noqa: BLE001  (SkippedError "disallowed...", or a bug: this URL's)
                 error = exc
         self.scheduler.put_back(task)
-        if error is not None:
-            self.rec.fail(url, error)
-        else:
-            self.rec.emit(url, Failure(url, _DISALLOWED, "SkippedError", status="skipped"),
-                          Outcome("skipped", _DISALLOWED))
+        self.rec.fail(url, error)
         return False
 
     def _handle(self, event: tuple) -> None:

@@ -95,6 +95,19 @@ class ClusterError(ScraperError):
     the reason says what to do (for a missing extra, the exact `pip install` command)."""
 
 
+def format_size(n: int) -> str:
+    """A byte count as every reason words it: "10 MB", "64 KB", "97.66 KB", "1000 bytes"."""
+    for unit, factor in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= factor:
+            return f"{n / factor:.4g} {unit}"
+    return f"{n} bytes"
+
+
+def too_large(what: str, limit: int) -> str:
+    """The reason for an input over a byte cap: "page larger than 10 MB"."""
+    return f"{what} larger than {format_size(limit)}"
+
+
 # What batch code catches per item: our own failures, plus the stack and memory exhaustion a
 # hostile page can cause inside lxml or trafilatura (`Failure.of` gives those fixed reasons).
 CONTAINED: tuple[type[BaseException], ...] = (ScraperError, RecursionError, MemoryError)

@@ -6,13 +6,13 @@ convention: the text before the first ": " names the group ("HTTP 404", "timeout
 while reading body", "redirect loop: <url>", "too many redirects (>5)", "not HTML:
 application/pdf", "body larger than 10 MB", "private address refused: 10.0.0.1 (...)", "DNS
 lookup failed", "TLS error: <what>"); `scraper.fetch_errors` maps network failures to them.
+The body itself (status, type, byte cap, sniffing) is read by `scraper.fetch_body`.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -26,22 +26,16 @@ from requests.utils import requote_uri
 
 from .deadline import Deadline, Watchdog
 from .decode import charset_from_content_type
-from .errors import FetchError, HTTPStatusError, SkippedError, TooLargeError
-from .fetch_errors import Retry, format_size, network_error, retry_after_seconds
+from .errors import FetchError, format_size
+from .fetch_body import HTML_TYPES, drain, looks_like_html, media_type, read_body
+from .fetch_errors import Retry, network_error, retry_after_seconds
 from .guard import AddressPolicy, GuardedAdapter
 from .urls import check
 
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+__all__ = ["DEFAULT_USER_AGENT", "HTML_TYPES", "REDIRECT_STATUSES", "FetchOptions", "Fetched", "Fetcher",
+           "format_size", "looks_like_html", "retry_after_seconds"]
+
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_CHUNK = 64 * 1024
-# An unwanted body (redirect, error page) is read up to this many decoded bytes so the
-# connection can be reused; a longer one costs the connection instead.
-_DRAIN_BYTES = 64 * 1024
-_SNIFF_BYTES = 1024
-# The WHATWG "text/html" sniffing signatures, matched after leading whitespace.
-_HTML_SIGNATURE = re.compile(
-    rb"\s*(<!--|<(!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body"
-    rb"|br|p)[\s>])", re.IGNORECASE)
 
 
 def _version() -> str:
@@ -110,32 +104,6 @@ class Fetched:
     attempts: int
     etag: str | None
     last_modified: str | None
-
-
-def looks_like_html(head: bytes) -> bool:
-    """True if the first bytes of an untyped body start like an HTML document."""
-    return bool(_HTML_SIGNATURE.match(head.removeprefix(b"\xef\xbb\xbf")[:_SNIFF_BYTES]))
-
-
-def _media_type(content_type: str | None) -> str | None:
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    return media or None
-
-
-def _drain(response: requests.Response) -> None:
-    """Read a small unwanted body (redirect, error page) so the connection can be reused.
-
-    At most `_DRAIN_BYTES` are decoded, whatever the status or the encoding chain: a longer or
-    broken body is left unread and `response.close()` then drops the connection instead.
-    """
-    read = 0
-    try:
-        for chunk in response.iter_content(chunk_size=_CHUNK):
-            read += len(chunk)
-            if read > _DRAIN_BYTES:
-                return
-    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
-        pass  # the connection is simply closed instead of pooled
 
 
 class _Session(requests.Session):
@@ -212,25 +180,36 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         attempt = 0
-        while True:
-            attempt += 1
-            try:
-                final_url, response, body = self._attempt(url, headers, html_only, truncate)
-                break
-            except Retry as retry:
-                if attempt > self.options.retries:
-                    raise retry.error from retry.__cause__
-                self.sleep(self._delay(attempt, retry.retry_after))
+        try:
+            while True:
+                attempt += 1
+                try:
+                    final_url, response, body = self._attempt(url, headers, html_only, truncate)
+                    break
+                except Retry as retry:
+                    if attempt > self.options.retries:
+                        raise retry.error from retry.__cause__
+                    self.sleep(self._delay(attempt, retry.retry_after))
+        except BaseException as exc:
+            exc.fetch_attempts = attempt  # type: ignore[attr-defined]  (see `attempts_of`)
+            raise
         lowered = {k.lower(): v for k, v in response.headers.items()}
         content_type = lowered.get("content-type")
         return Fetched(
             url=url, final_url=final_url, status=response.status_code, headers=lowered,
-            content_type=_media_type(content_type),
+            content_type=media_type(content_type),
             http_charset=charset_from_content_type(content_type), body=body,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds")
             .replace("+00:00", "Z"),
             elapsed_s=round(time.monotonic() - started, 3), attempts=attempt,
             etag=lowered.get("etag"), last_modified=lowered.get("last-modified"))
+
+    @staticmethod
+    def attempts_of(error: BaseException) -> int:
+        """How many requests the `fetch` that raised `error` made: failures count their tries
+        here as `Fetched.attempts` counts them for a page, so a crawl has one count (1 when the
+        error came from elsewhere)."""
+        return max(1, getattr(error, "fetch_attempts", 1))
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         """Honour Retry-After (capped), else exponential backoff with full jitter."""
@@ -267,9 +246,10 @@ class Fetcher:
             try:
                 location = response.headers.get("location")
                 if response.status_code not in REDIRECT_STATUSES or not location:
-                    body = self._body(response, html_only, bool(headers), truncate)
+                    body = read_body(response, o.max_bytes, (o.connect_timeout, o.read_timeout),
+                                     html_only=html_only, conditional=bool(headers), truncate=truncate)
                     return current, response, body
-                _drain(response)
+                drain(response)
                 target = check(urljoin(current, requote_uri(location.strip())))
                 if target in seen:
                     raise FetchError(f"redirect loop: {target}")
@@ -297,53 +277,3 @@ class Fetcher:
         except (urllib3.exceptions.LocationParseError, UnicodeError, ValueError) as exc:
             # e.g. user:password in the URL that HTTP basic auth cannot encode (latin-1)
             raise FetchError("invalid request") from exc
-
-    def _body(self, response: requests.Response, html_only: bool, conditional: bool,
-              truncate: bool) -> bytes:
-        """Check status, type and size from the headers, then stream the body under the cap."""
-        status = response.status_code
-        if status == 304 and conditional:
-            return b""
-        if not 200 <= status <= 299:
-            _drain(response)
-            error = HTTPStatusError(f"HTTP {status}", status)
-            if status == 429 or 500 <= status <= 599:
-                raise Retry(error, retry_after_seconds(response.headers.get("retry-after")))
-            raise error
-        media = _media_type(response.headers.get("content-type"))
-        if html_only and media is not None and media not in HTML_TYPES:
-            raise SkippedError(f"not HTML: {media}")
-        cap = self.options.max_bytes
-        too_large = TooLargeError(f"body larger than {format_size(cap)}")
-        declared = response.headers.get("content-length", "").strip()
-        if declared.isdigit() and int(declared) > cap and not truncate:
-            raise too_large
-        chunks: list[bytes] = []
-        total = 0
-        sniffed = not (html_only and media is None)
-        try:
-            # Decoded bytes are counted: urllib3 (>= 2.6) inflates no more than each chunk asks
-            # for, through at most five stacked encodings, so a bomb never lands in memory.
-            for chunk in response.iter_content(chunk_size=_CHUNK):
-                total += len(chunk)
-                if total > cap:
-                    if not truncate:
-                        raise too_large
-                    chunks.append(chunk[:len(chunk) - (total - cap)])
-                    break
-                chunks.append(chunk)
-                if not sniffed and total >= _SNIFF_BYTES:
-                    self._sniff(b"".join(chunks))
-                    sniffed = True
-        except requests.RequestException as exc:
-            raise network_error(exc, self.options.connect_timeout,
-                                self.options.read_timeout, in_body=True) from exc
-        body = b"".join(chunks)
-        if not sniffed:
-            self._sniff(body)
-        return body
-
-    @staticmethod
-    def _sniff(head: bytes) -> None:
-        if not looks_like_html(head):
-            raise SkippedError("not HTML: missing content type")

@@ -43,14 +43,6 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def format_size(n: int) -> str:
-    """Render a byte count as reasons show it: "10 MB", "64 KB" or "1000 bytes"."""
-    for unit, factor in (("MB", 1 << 20), ("KB", 1 << 10)):
-        if n >= factor and n % factor == 0:
-            return f"{n // factor} {unit}"
-    return f"{n} bytes"
-
-
 def causes(exc: BaseException) -> list[BaseException]:
     """Every exception wrapped inside `exc` (args, causes, urllib3 `reason`), outermost first."""
     seen: list[BaseException] = []

@@ -2,9 +2,9 @@
 
 trafilatura's metadata pass costs 8-18 ms a page (author XPaths on a tree copy, tags, licence).
 This one reads what the page declares (JSON-LD, meta tags, `<title>`, `<h1>`, `<time>`) in one
-C-level pass; bylines are searched only when no author is declared (`scraper.bylines`), and
-htmldate is asked only when no date is declared or shown (`scraper.dates`). The tree is never
-modified: trafilatura runs on it afterwards.
+C-level pass; the title is chosen in `scraper.titles`, bylines are searched only when no author
+is declared (`scraper.bylines`), and htmldate is asked only when no date is declared or shown
+(`scraper.dates`). The tree is never modified: trafilatura runs on it afterwards.
 """
 
 from __future__ import annotations
@@ -21,17 +21,15 @@ from lxml.html import HtmlElement
 
 from .bylines import byline_authors, clean_authors, microdata_authors
 from .dates import guessed_date, iso_date, shown_date
-from .urls import host_of
+from .titles import META_TITLE, choose_title, name_key, site_keys
+from .urls import declared_host
 
 # Tag-filtered iteration and `/descendant::` paths run in C; `//x[@a]` is ten times slower.
 _SOURCE_TAGS = ("meta", "script", "title", "h1", "link", "time")
 _MICRODATA_DATES = XPath('/descendant::*[@itemprop="datePublished"][not(self::meta)]')
 
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
-_SEPARATOR = re.compile(r"\s+[|–—\-·•»:~/]+\s+|\s*::\s*")
-_NOT_ALNUM = re.compile(r"[\W_]+")
 
-_META_TITLE = ("og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title", "headline")
 _META_AUTHOR = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
                 "dcterms.creator", "citation_author", "byl")
 _META_DATE = ("article:published_time", "og:published_time", "datepublished", "parsely-pub-date",
@@ -59,13 +57,14 @@ def extract_metadata(root: HtmlElement, url: str | None) -> PageMeta:
     found = _gather(root)
     ld = _linked_data(found.ld_nodes)
     canonical = _absolute(found.canonical or _first(found.meta, "og:url"), url)
-    host = _host(url or canonical)
+    host = declared_host(url or canonical)
     sitename = _first(found.meta, "og:site_name") or ld.publisher
-    sitename = (_host(sitename) if sitename and sitename.startswith("http") else sitename) or host
-    keys = _site_keys(sitename, host)
+    sitename = (declared_host(sitename) if sitename and sitename.startswith("http") else sitename) or host
+    keys = site_keys(sitename, host)
     language = page_language(root, found.meta.get("content-language", []) + found.meta.get("og:locale", []))
     return PageMeta(
-        title=_choose_title(found, ld, keys),
+        title=choose_title([t for t in [_first(found.meta, k) for k in META_TITLE] + [ld.headline] if t],
+                           found.titles, found.h1, keys),
         author=_choose_author(root, found, ld, keys),
         date=_choose_date(root, found, ld, url or canonical),
         sitename=sitename,
@@ -195,66 +194,6 @@ def _linked_data(nodes: list[dict[str, Any]]) -> _LinkedData:
     return ld
 
 
-# --- title ----------------------------------------------------------------------------------------
-
-def _choose_title(found: _Found, ld: _LinkedData, keys: frozenset[str]) -> str | None:
-    """The declared title that a visible `<h1>` confirms, else the first declared one, else `<h1>`."""
-    declared = [t for t in [_first(found.meta, k) for k in _META_TITLE] + [ld.headline] if t]
-    keys |= _title_site(found.titles[:1], declared)
-    declared = [_strip_site(t, keys) for t in declared]
-    page_title = [_strip_site(t, keys) for t in found.titles[:1]]
-    headings = [h for h in found.h1[:4] if _key(h) and _key(h) not in keys]
-    for heading in headings:
-        if confirmed := _confirm(heading, declared + page_title):
-            return confirmed
-    if not declared and len(headings) == 1:
-        return headings[0]  # the page's one headline beats a `<title>` written for search engines
-    if not declared and not page_title:
-        return headings[0] if headings else None
-    best = (declared + page_title)[0]
-    head = best.split(" | ")[0]
-    # "Title | Section" or "Title | Tagline": what follows a bar is not the title.
-    return head if len(head.split()) >= 3 else best
-
-
-def _strip_site(title: str, site_keys: frozenset[str]) -> str:
-    """Drop leading or trailing " | Site Name" segments that name the site."""
-    while spans := list(_SEPARATOR.finditer(title)):
-        if _names_site(title[spans[-1].end():], site_keys):
-            title = title[:spans[-1].start()].strip()
-        elif _names_site(title[:spans[0].start()], site_keys):
-            title = title[spans[0].end():].strip()
-        else:
-            break
-    return title
-
-
-def _names_site(segment: str, site_keys: frozenset[str]) -> bool:
-    key = _key(segment)
-    return bool(key) and (key in site_keys or any(key.startswith(k) and len(k) > 3 for k in site_keys))
-
-
-def _title_site(page_title: list[str], declared: list[str]) -> frozenset[str]:
-    """What `<title>` adds around a declared title names the site: "Blog Name: Post Title"."""
-    return frozenset(_key(part) for whole in page_title for title in declared
-                     if title != whole and title in whole for part in whole.split(title) if _key(part))
-
-
-def _confirm(heading: str, declared: list[str]) -> str | None:
-    """The declared form of a headline that some declared title is, starts with, or cuts short."""
-    key = _key(heading)
-    if same := next((title for title in declared if _key(title) == key), None):
-        return same
-    for title in declared:
-        if title.casefold().startswith(heading.casefold()):
-            # "Title (Site)" or "Title - Tagline" add to the headline; "Title 2025" is the title.
-            return heading if title[len(heading):].lstrip()[:1] in "|-–—:·•([" else title
-        cut = len(title.rstrip(".… "))
-        if cut > 20 and heading.startswith(title[:cut]) and heading[cut:cut + 1].isalnum():
-            return heading  # a declared title cut short in mid-word
-    return None
-
-
 # --- author ---------------------------------------------------------------------------------------
 
 def _choose_author(root: HtmlElement, found: _Found, ld: _LinkedData, keys: frozenset[str]) -> str | None:
@@ -269,7 +208,7 @@ def _choose_author(root: HtmlElement, found: _Found, ld: _LinkedData, keys: froz
     fallback = None
     for stage in stages:
         if authors := stage():
-            if _key(authors) not in keys:
+            if name_key(authors) not in keys:
                 return authors
             fallback = fallback or authors
     return fallback
@@ -337,26 +276,6 @@ def _types(node: dict[str, Any]) -> list[str]:
 
 def _first(meta: dict[str, list[str]], key: str) -> str | None:
     return meta[key][0] if key in meta else None
-
-
-def _key(text: str) -> str:
-    return _NOT_ALNUM.sub("", text).lower()
-
-
-def _host(url: str | None) -> str | None:
-    try:
-        return host_of(url) or None
-    except ValueError:
-        return None
-
-
-def _site_keys(sitename: str | None, host: str | None) -> frozenset[str]:
-    """Ways a title may name the site: its name, its host, its host's main label."""
-    keys = {_key(sitename or "")}
-    if host:
-        labels = host.split(".")
-        keys |= {_key(host), _key(labels[-2] if len(labels) > 1 else labels[0])}
-    return frozenset(k for k in keys if k)
 
 
 def _absolute(href: str | None, base: str | None) -> str | None:

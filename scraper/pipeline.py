@@ -28,7 +28,7 @@ from functools import partial
 
 from .clean import Cleaner, CleanOptions, cleaner_for
 from .decode import decode_bytes
-from .errors import CONTAINED, InputError, ScraperError
+from .errors import CONTAINED, InputError, ScraperError, too_large
 from .blocks import PagePrint, TemplateOptions, fingerprint_page
 from . import newsletters as mail
 from .pagepool import MEMORY_EXCEEDED, PageLimits
@@ -68,12 +68,6 @@ class BatchOptions:
         return PageLimits(self.page_timeout, self.max_memory)
 
 
-def _megabytes(limit: int) -> str:
-    if limit >= 2**20:
-        return f"{limit / 2**20:.4g} MB"
-    return f"{limit / 2**10:.4g} KB" if limit >= 2**10 else f"{limit} bytes"
-
-
 def read_input(item: Input, limit: int) -> bytes | str:
     """The raw bytes of an input (text when its source decoded it), gunzipped when the name ends
     in `.gz`; at most `limit` bytes. A record its source could not read raises its reason."""
@@ -81,11 +75,11 @@ def read_input(item: Input, limit: int) -> bytes | str:
         raise InputError(item.error)
     if item.data is not None:
         if len(item.data) > limit:
-            raise InputError(f"page larger than {_megabytes(limit)}")
+            raise InputError(too_large("page", limit))
         return item.data
     if item.span is not None:
         return mail.read_span(item.span, limit)
-    too_big = InputError(f"page larger than {_megabytes(limit)} after decompression")
+    too_big = InputError(too_large("page", limit) + " after decompression")
     path = Path(item.source)
     try:
         if path.stat().st_size > limit:

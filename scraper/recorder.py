@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from .article import Article, Failure
 from .errors import ScraperError
 from .resume import sync
+from .sinks.base import write_result
 from .sitelearn import SiteLearning
 from .state import CRASHED_TWICE, CrawlState, Outcome
 from .store import Store
@@ -65,23 +66,18 @@ class Recorder:
             log.error("%s was recorded already; a later result for it is dropped", source)
             return
         try:
-            self._write(result)
+            written = write_result(self.store, result, source)
         except Exception as exc:  # noqa: BLE001  (this record's failure, not the crawl's)
-            failure = Failure.of(source, exc, result.url)
-            log.warning("%s: %s (while storing it)", source, failure.reason)
+            written = Failure.of(source, exc, result.url)
             log.info("where the internal error on %s happened", source, exc_info=exc)
-            result, outcome = failure, outcome._replace(status=failure.status, reason=failure.reason)
-            self._write(result)
+            write_result(self.store, written)
+        if written is not result:
+            log.warning("%s: %s (while storing it)", source, written.reason)
+            result, outcome = written, outcome._replace(status=written.status, reason=written.reason)
         self.state.record(source, outcome)
         self._ready.append(result)
         if time.monotonic() - self._last_sync >= self.sync_every:
             self.sync()
-
-    def _write(self, result: Article | Failure) -> None:
-        if isinstance(result, Failure):
-            self.store.fail(result)
-        else:
-            self.store.add(result)
 
     def sync(self) -> None:
         """Make store and state durable together (and the learned templates, when due)."""

@@ -6,18 +6,23 @@ state). After a kill, results written since the last sync are in the output but 
 in the state; `reconcile` asks the sink what it holds past those marks and settles them.
 `--retry-failed` has the sink drop the old failure records of the URLs it retries
 (`drop_failures`), so every URL keeps exactly one record. Nothing here knows a sink's kind: the
-sink says what it holds (`scraper.sinks.base.Sink`). `start_job` does all of this when a crawl
-starts, and counts a crash for the URLs a dead run had in flight.
+sink says what it holds (`scraper.sinks.base.Sink`). `open_job_state` opens the state of an
+output, `start_job` does all of this when a crawl starts and counts a crash for the URLs a dead
+run had in flight, and `running` marks a run so the next start knows whether it died.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .errors import OutputError
-from .state import CrawlState
+from pathlib import Path
+
+from .errors import InputError, OutputError
+from .state import CrawlState, default_state_path
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -33,6 +38,27 @@ class JobStatus:
     retried: int = 0
     output: str = "-"
     crashed: int = 0  # URLs that were in flight when the last run died
+
+
+def open_job_state(store: Store, state_path: str | Path | None) -> CrawlState:
+    """The state database of the crawl into `store` (default `<output>.state.db`), which must be
+    this output's: a state of another output is refused rather than mixed in."""
+    output = describe(store)
+    if state_path is None:
+        if output == "-":
+            raise InputError("a crawl to standard output needs a state path")
+        state_path = default_state_path(output)
+    state = CrawlState(state_path)
+    known = state.get("output")
+    if known is not None and known != output:
+        state.close()
+        raise InputError(f"state {state_path} belongs to the crawl into {known}; "
+                         "use another state file for a new job")
+    if known is None:
+        state.set("output", output)
+        state.set("created", time.strftime("%Y-%m-%d %H:%M:%S"))
+        state.commit()
+    return state
 
 
 def start_job(store: Store, state: CrawlState, retry_failed: bool, lifted: tuple[str, ...] = ()) -> JobStatus:
@@ -60,6 +86,31 @@ def start_job(store: Store, state: CrawlState, retry_failed: bool, lifted: tuple
     state.set("retrying", 0)
     state.commit()
     return JobStatus(state.counts(), resumed, settled, retried, describe(store), crashed)
+
+
+@contextmanager
+def running(store: Store, state: CrawlState, before_sync: Callable[[], None]) -> Iterator[None]:
+    """Mark the job running while it runs (what tells `start_job` a run died), and make store
+    and state durable however it ends; `before_sync` saves what must go with them (templates).
+    A run stopped in good order (Ctrl-C, the caller gone) clears its in-flight marks: no URL
+    crashed anything."""
+    state.set("started", time.strftime("%Y-%m-%d %H:%M:%S"))
+    state.set("running", 1)
+    state.commit()
+    clean_exit = False
+    try:
+        yield
+        clean_exit = True
+    except BaseException as exc:
+        if not isinstance(exc, Exception):
+            state.land_all()
+        raise
+    finally:
+        before_sync()
+        sync(store, state)
+        if clean_exit:
+            state.set("running", 0)
+            state.commit()
 
 
 def describe(store: Store) -> str:

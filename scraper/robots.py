@@ -15,16 +15,16 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlsplit
 
 from protego import Protego
 
 from .errors import HTTPStatusError, ScraperError, SkippedError
 from .fetch import Fetcher, FetchOptions
-from .urls import authority, check, host_key, normalise
+from .urls import check, host_key, normalise, origin
 
 # RFC 9309 asks crawlers to parse at least 500 KiB; what lies beyond is ignored, not the file.
 ROBOTS_MAX_BYTES = 512 * 1024
+DISALLOWED = "disallowed by robots.txt"  # the reason of a URL robots.txt refuses
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +90,9 @@ class RobotsCache:
         return rules.parser.can_fetch(check(url), user_agent or self.user_agent)
 
     def check(self, url: str, user_agent: str | None = None) -> None:
-        """Raise `SkippedError("disallowed by robots.txt")` unless `allowed(url)`."""
+        """Raise `SkippedError(DISALLOWED)` unless `allowed(url)`."""
         if not self.allowed(url, user_agent):
-            raise SkippedError("disallowed by robots.txt")
+            raise SkippedError(DISALLOWED)
 
     def crawl_delay(self, url_or_host_key: str, user_agent: str | None = None) -> float | None:
         """Crawl-delay in seconds for a URL's host (or a "host:port" key), if robots.txt sets one.
@@ -124,7 +124,7 @@ class RobotsCache:
 
     def _load(self, url: str) -> RobotsRules:
         canonical = normalise(url)
-        robots_url = f"{urlsplit(canonical).scheme}://{authority(canonical)}/robots.txt"
+        robots_url = f"{origin(canonical)}/robots.txt"
         try:
             fetched = self._fetcher.fetch(robots_url, html_only=False, truncate=True)
         except HTTPStatusError as exc:

@@ -5,6 +5,7 @@ Rows are keyed by the normalised URL (duplicates in the list collapse into one) 
 an empty host and its reason, so it still ends as one recorded failure. The `job` table holds
 small facts about the job (its output, the offsets of the output files at the last sync).
 Only one thread writes; commits are explicit so the crawl can order them after the store's.
+The file itself (schema, lock against a second crawl of the job) is `scraper.statefile`.
 
 A URL is marked in flight while it is being fetched or handled, durably before the work starts.
 A run that dies (killed, or crashed by an error nobody contained) leaves its marks; the next
@@ -15,49 +16,16 @@ failed ("crashed the crawler twice") instead of crashing every run after.
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 from .article import Failure, encodable
-from .errors import InputError
-
-try:
-    import fcntl
-except ImportError:  # Windows: no advisory locks; two crawls of one job are on the user there
-    fcntl = None  # type: ignore[assignment]
+from .statefile import open_database, release_lock, take_lock
 from .urls import host_key, normalise, read_url_list
 
 STATUSES = ("pending", "done", "failed", "skipped")
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS urls (
-    id INTEGER PRIMARY KEY,
-    url TEXT NOT NULL UNIQUE,
-    host TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'pending',
-    reason TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    http_status INTEGER,
-    final_url TEXT,
-    etag TEXT,
-    last_modified TEXT,
-    fetched_at TEXT,
-    updated_at TEXT,
-    in_flight INTEGER NOT NULL DEFAULT 0,
-    crashes INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS urls_status_host ON urls (status, host);
-CREATE TABLE IF NOT EXISTS job (key TEXT PRIMARY KEY, value TEXT);
-"""
-# State files written before in-flight marks existed gain the columns on first open.
-_ADDED_COLUMNS = {"in_flight": "INTEGER NOT NULL DEFAULT 0",
-                  "crashes": "INTEGER NOT NULL DEFAULT 0"}
-_INDEXES = """
-CREATE INDEX IF NOT EXISTS urls_in_flight ON urls (id) WHERE in_flight = 1;
-CREATE INDEX IF NOT EXISTS urls_crashed ON urls (id) WHERE crashes > 0;
-"""
 CRASHED_TWICE = "crashed the crawler twice"
 _BATCH = 1000
 _COMMIT_ROWS = 50_000
@@ -86,26 +54,6 @@ class Outcome(NamedTuple):
     fetched_at: str | None = None
 
 
-# Lock descriptors this process holds. An flock belongs to the open file description, which a
-# forked child shares: the lock is released only when every process has closed it, so cleaning
-# workers that outlive a killed crawl for a moment would keep the job "in use". A child closes
-# its copies as it is forked (closing, not unlocking: LOCK_UN would free the parent's lock too).
-_HELD_LOCKS: set[int] = set()
-
-
-def _close_inherited_locks() -> None:
-    for fd in _HELD_LOCKS:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    _HELD_LOCKS.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_close_inherited_locks)
-
-
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -126,17 +74,8 @@ class CrawlState:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.is_new = not self.path.exists() or self.path.stat().st_size == 0
-        self._lock = self._take_lock()
-        self.db = sqlite3.connect(self.path, isolation_level="DEFERRED")
-        self.db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL is durable against a killed process (only an OS crash can lose the last commit).
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(urls)")}
-        for name, kind in _ADDED_COLUMNS.items():
-            if name not in columns:
-                self.db.execute(f"ALTER TABLE urls ADD COLUMN {name} {kind}")
-        self.db.executescript(_INDEXES)
+        self._lock = take_lock(self.path)
+        self.db = open_database(self.path)
 
     def __enter__(self) -> CrawlState:
         return self
@@ -144,26 +83,12 @@ class CrawlState:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _take_lock(self) -> int | None:
-        """Refuse a second crawl of the same job at once: both would fetch the same URLs."""
-        if fcntl is None:
-            return None
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
-            raise InputError(f"state {self.path} is in use by another crawl") from exc
-        _HELD_LOCKS.add(fd)
-        return fd
-
     def close(self) -> None:
         """Commit, close and let another crawl of this job start."""
         self.db.commit()
         self.db.close()
         if self._lock is not None:
-            _HELD_LOCKS.discard(self._lock)
-            os.close(self._lock)  # after SQLite's own descriptors are closed, never before
+            release_lock(self._lock)  # after SQLite's own descriptors are closed, never before
             self._lock = None
 
     def commit(self) -> None:

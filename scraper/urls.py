@@ -1,6 +1,6 @@
 """URL hygiene: validation, normalisation for de-duplication, politeness keys, and the one place
-that says what host (`host_of`, `authority`) and site (`site_of`, the registered domain) a URL
-belongs to.
+that says what host (`host_of`, `declared_host`, `authority`, `origin`; `host_key` for politeness)
+and site (`site_of`, the registered domain) a URL belongs to.
 
 Error policy: a URL that is malformed (no host, bad port, whitespace, unparseable host, a host
 label over 63 characters, anything urllib3 would refuse) raises
@@ -225,8 +225,33 @@ def host_of(url: str | None) -> str:
     return _hostname(url).removeprefix("www.")
 
 
+def declared_host(url: str | None) -> str | None:
+    """`host_of` for a URL a page or record declares, which may be anything: None when it has
+    no host or urllib cannot split it."""
+    try:
+        return host_of(url) or None
+    except ValueError:
+        return None
+
+
 def _hostname(url: str | None) -> str:
     return (urlsplit(url).hostname or "") if url else ""  # urllib lower-cases it
+
+
+def splittable(url: str | None) -> bool:
+    """Whether urllib can split `url` and read its port: what rules by site and metadata need of
+    a URL they are handed (a page's canonical link may be "http://[oops")."""
+    try:
+        urlsplit(url or "").port  # noqa: B018  (".port" is where a bad port raises)
+    except ValueError:
+        return False
+    return True
+
+
+def known_url(given: str | None, declared: str | None) -> str | None:
+    """The URL a page is known by (its rules by site, its template, its review): the one it was
+    given, else the canonical one it declares (`metadata.page_url`) if urllib can split it."""
+    return given or (declared if splittable(declared) else None)
 
 
 def site_of(url: str | None) -> str | None:
@@ -244,6 +269,11 @@ def site_of(url: str | None) -> str | None:
 def authority(url: str) -> str:
     """`host[:port]` of `url` as written, without user info (a file name, a robots.txt URL)."""
     return urlsplit(url).netloc.rsplit("@", 1)[-1]
+
+
+def origin(url: str) -> str:
+    """`scheme://host[:port]` of `url`, without user info: where its robots.txt lives."""
+    return f"{urlsplit(url).scheme}://{authority(url)}"
 
 
 def read_url_list(lines: Iterable[str]) -> Iterator[str]:

@@ -38,7 +38,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 class FetchResult:
     """What one task produced: a page or an error (pages), or the Crawl-delay (robots).
 
-    `tries` counts requests made (1 = no retry); `last_start` is when the last one began
+    `tries` counts requests made (1 = no retry), as the `Fetcher` counted them; `last_start` is
+    when the last one began
     (`time.monotonic()`), which is what the next request to the host is spaced from.
     """
 
@@ -131,8 +132,7 @@ class FetchPool:
 
     def _backoff(self, seconds: float) -> None:
         # Outside a fetch thread (robots.txt read from the crawl's own thread) there is no task:
-        # no spacing to add and no tries to count.
-        self._local.tries = getattr(self._local, "tries", 0) + 1
+        # no spacing to add.
         self._stop.wait(max(seconds, getattr(self._local, "spacing", 0.0)))
         self._local.started = time.monotonic()
 
@@ -147,7 +147,7 @@ class FetchPool:
             task, spacing = item
             result = FetchResult(task, error=RuntimeError("fetch thread failed"))
             try:
-                self._local.tries, self._local.spacing = 1, spacing
+                self._local.spacing = spacing
                 self._local.started = time.monotonic()
                 result = self._run(task)
             finally:
@@ -156,15 +156,16 @@ class FetchPool:
 
     def _run(self, task: Task) -> FetchResult:
         local = self._local
+        page = None
         try:
             if task.row is None:
                 assert self.robots is not None
                 delay = self.robots.crawl_delay(task.url)
-                return FetchResult(task, crawl_delay=delay, tries=local.tries,
-                                   last_start=local.started)
+                return FetchResult(task, crawl_delay=delay, last_start=local.started)
             page = self.fetcher.fetch(task.row.url)
             saved = save_page(self._save_html, page) if self._save_html else None
-            return FetchResult(task, page=page, tries=local.tries, last_start=local.started,
+            return FetchResult(task, page=page, tries=page.attempts, last_start=local.started,
                                saved=saved)
         except (Exception, SystemExit) as exc:  # noqa: BLE001  (ScraperError, or a bug: recorded)
-            return FetchResult(task, error=exc, tries=local.tries, last_start=local.started)
+            return FetchResult(task, error=exc, tries=page.attempts if page else Fetcher.attempts_of(exc),
+                               last_start=local.started)

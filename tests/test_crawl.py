@@ -82,7 +82,7 @@ def test_fault_endpoints_end_as_recorded_results_with_their_reasons(tmp_path: Pa
 def test_outcomes_are_in_the_state_database_and_the_output(tmp_path: Path) -> None:
     with FaultServer(robots_txt=ROBOTS) as server:
         urls = [server.url("/article"), server.url("/missing"), server.url("/flaky"),
-                server.url("/chain?n=1")]
+                server.url("/chain?n=1"), server.url("/flaky?fail=9")]
         run(tmp_path, urls)
     state = CrawlState(tmp_path / "job.state.db")
     article = state.row(server.url("/article"))
@@ -93,13 +93,17 @@ def test_outcomes_are_in_the_state_database_and_the_output(tmp_path: Path) -> No
     assert missing is not None
     assert (missing["status"], missing["reason"], missing["http_status"]) == ("failed", "HTTP 404", 404)
     assert state.row(server.url("/flaky"))["attempts"] == 2
+    # A failure counts its tries as a page does: the request and its one retry.
+    given_up = state.row(server.url("/flaky?fail=9"))
+    assert (given_up["status"], given_up["reason"], given_up["attempts"]) == ("failed", "HTTP 503", 2)
+    assert missing["attempts"] == 1
     assert state.row(server.url("/chain?n=1"))["final_url"] == server.url("/chain?n=0")
     lines = (tmp_path / "out.jsonl").read_text().splitlines()
     failures = (tmp_path / "out.failures.jsonl").read_text().splitlines()
     assert sorted(json.loads(x)["source"] for x in lines) == sorted(
         [server.url("/article"), server.url("/flaky"), server.url("/chain?n=1")])
-    assert [(json.loads(x)["source"], json.loads(x)["reason"]) for x in failures] == [
-        (server.url("/missing"), "HTTP 404")]
+    assert sorted((json.loads(x)["source"], json.loads(x)["reason"]) for x in failures) == [
+        (server.url("/flaky?fail=9"), "HTTP 503"), (server.url("/missing"), "HTTP 404")]
 
 
 def test_duplicate_urls_are_fetched_once(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from faultserver import ARTICLE_HTML, LEGACY_HTML, FaultServer
 from scraper.decode import decode_bytes
 from scraper.errors import (FetchError, HTTPStatusError, InputError, SecurityError,
-                            SkippedError, TooLargeError)
+                            SkippedError, TooLargeError, too_large)
 from scraper.fetch import (DEFAULT_USER_AGENT, Fetched, Fetcher, FetchOptions, format_size,
                            retry_after_seconds)
 
@@ -263,6 +263,12 @@ def test_default_cap_reason() -> None:
     assert FetchOptions().max_bytes == 10 * 1024 * 1024
     assert format_size(FetchOptions().max_bytes) == "10 MB"
     assert format_size(1000) == "1000 bytes"
+
+
+def test_every_size_reason_words_a_byte_count_the_same_way() -> None:
+    # One formatter for fetch, clean, batch, source and mailbox reasons.
+    assert [format_size(n) for n in (64 * 1024, 100_000, 2 << 30)] == ["64 KB", "97.66 KB", "2 GB"]
+    assert too_large("page", 10 << 20) == "page larger than 10 MB"
 
 
 def test_non_html_is_skipped_without_reading_the_body(fault_server: FaultServer) -> None:

@@ -81,7 +81,7 @@ def test_a_message_above_the_byte_cap_fails_alone(tmp_path):
     options = BatchOptions(clean=CleanOptions(max_bytes=100_000), learn_templates=False)
     results = list(run_batch(find_inputs([str(box)]), options))
     assert [type(r).__name__ for r in results] == ["Failure", "Article"]
-    assert results[0].reason == "message larger than 97 KB"
+    assert results[0].reason == "message larger than 97.66 KB"  # worded as every size reason
 
 
 def test_show_explain_on_an_eml():

@@ -7,7 +7,8 @@ import io
 import pytest
 
 from scraper.errors import InputError, SecurityError
-from scraper.urls import check, host_key, normalise, read_url_list
+from scraper.urls import (authority, check, declared_host, host_key, host_of, known_url, normalise, origin,
+                          read_url_list, site_of)
 
 
 @pytest.mark.parametrize(("url", "expected"), [
@@ -154,3 +155,25 @@ def test_unencodable_text_is_an_invalid_url_not_a_crash() -> None:
 
 def test_non_ascii_user_info_is_percent_encoded() -> None:
     assert normalise("http://José:ß@example.com/") == "http://Jos%C3%A9:%C3%9F@example.com/"
+
+
+def test_one_module_says_what_host_and_site_a_url_belongs_to() -> None:
+    url = "https://user:pw@News.Example.co.uk:8443/a?b=1"
+    assert host_of(url) == "news.example.co.uk"
+    assert site_of(url) == "example.co.uk"
+    assert authority(url) == "News.Example.co.uk:8443"
+    assert origin(url) == "https://News.Example.co.uk:8443"
+    assert host_key(url) == "news.example.co.uk:8443"
+    assert declared_host("https://www.example.com/x") == "example.com"
+
+
+@pytest.mark.parametrize("declared", [None, "", "/relative", "http://[oops", "not a url"])
+def test_a_declared_url_without_a_usable_host_has_none(declared: str | None) -> None:
+    assert declared_host(declared) is None
+
+
+def test_a_page_is_known_by_its_given_url_else_a_canonical_that_parses() -> None:
+    assert known_url("https://a.example/x", "https://b.example/y") == "https://a.example/x"
+    assert known_url(None, "https://b.example/y") == "https://b.example/y"
+    assert known_url(None, "http://[oops") is None
+    assert known_url(None, "http://b.example:port/") is None

@@ -17,7 +17,8 @@ from tqdm import tqdm
 from .. import __name__ as _pkg
 from ..article import Article, Failure
 from ..clean import CleanOptions, cleaner_for
-from ..errors import RecordError, ScraperError
+from ..errors import ScraperError
+from ..sinks.base import write_result
 from ..sinks.records import SHAPES as _SHAPES
 from ..store import Store
 
@@ -55,15 +56,7 @@ def _progress(results: Iterable[Article | Failure], quiet: bool, unit: str,
 
 def _stored(results: Iterable[Article | Failure], store: Store) -> Iterator[Article | Failure]:
     for result in results:
-        if isinstance(result, Failure):
-            store.fail(result)
-        else:
-            try:
-                store.add(result)
-            except RecordError as exc:  # a value the format cannot hold: this record's failure
-                result = Failure.of(result.source or result.url or "", exc, result.url)
-                store.fail(result)
-        yield result
+        yield write_result(store, result)
 
 
 def tally(results: Iterable[Article | Failure], counts: Counter[str] | None = None) -> Counter[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import InputError
+from ..errors import InputError, too_large
 
 EML_SUFFIXES = (".eml",)
 MBOX_SUFFIXES = (".mbox", ".mbx")
@@ -150,8 +150,7 @@ def read_span(span: tuple[str, int, int], limit: int) -> bytes:
     """The bytes of one mailbox message, unescaping mboxrd's ">From " lines; at most `limit`."""
     path, start, end = span
     if end - start > limit:
-        size = f"{limit // 2**20} MB" if limit >= 2**20 else f"{limit // 1024} KB"
-        raise InputError(f"message larger than {size}")
+        raise InputError(too_large("message", limit))
     try:
         with open(path, "rb") as fh:
             fh.seek(start)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from ..urls import host_of
+from ..urls import declared_host, known_url
 
 _WORD = re.compile(r"\w+")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -39,14 +39,9 @@ def words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def site_of(url: str | None) -> str:
+def rules_host(url: str | None) -> str:
     """The host a page's rules were chosen by, without `www.`; '' when the page has no URL."""
-    if not url or "://" not in url:
-        return ""
-    try:
-        return host_of(url)
-    except ValueError:
-        return ""
+    return (declared_host(url) or "") if url and "://" in url else ""
 
 
 @dataclass(frozen=True)
@@ -81,7 +76,7 @@ class PageReview:
 
     @property
     def site(self) -> str:
-        return site_of(self.meta.get("url") or self.meta.get("canonical_url"))
+        return rules_host(known_url(self.meta.get("url"), self.meta.get("canonical_url")))
 
     def removed_by_rule(self) -> tuple[Counter[str], Counter[str]]:
         """Removals and words removed, per rule."""

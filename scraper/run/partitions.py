@@ -24,10 +24,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..article import Failure
+from ..article import Article
 from ..errors import OutputError
 from ..clean import Cleaner, cleaner_for
 from ..pipeline import BatchOptions, Input, find_inputs, run_batch
+from ..sinks.base import write_result
 from ..store import StreamStore
 from .executors import Executor
 
@@ -90,12 +91,8 @@ def clean_partition(part: Partition, options: BatchOptions, folder: str, cleaner
         with open(temporary[0], "w", encoding="utf-8") as out, open(temporary[1], "w", encoding="utf-8") as bad:
             store = StreamStore(out, bad)
             for result in run_batch(part.items, options, cleaner=cleaner):
-                if isinstance(result, Failure):
-                    store.fail(result)
-                    counts[f"{result.status}: {result.reason}"] += 1
-                else:
-                    store.add(result)
-                    counts["cleaned"] += 1
+                result = write_result(store, result)
+                counts["cleaned" if isinstance(result, Article) else f"{result.status}: {result.reason}"] += 1
             for fh in (out, bad):
                 fh.flush()
                 os.fsync(fh.fileno())

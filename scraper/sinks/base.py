@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple, Protocol
 
 from ..article import Article, Failure
+from ..errors import RecordError
 from ..templatefile import SiteTemplate
 
 Marks = Callable[[str], "str | None"]  # a saved mark by name (the crawl state's `get`)
@@ -40,3 +41,19 @@ class Sink(Protocol):
     def drop_failures(self, drop: Callable[[str], bool]) -> None: ...
     def load_templates(self) -> list[SiteTemplate]: ...
     def save_templates(self, templates: list[SiteTemplate]) -> None: ...
+
+
+def write_result(sink: Sink, result: Article | Failure, source: str | None = None) -> Article | Failure:
+    """Write one result of a batch or crawl: an article with `add`, a failure with `fail`. An
+    article the sink's format cannot hold (`RecordError`) is written as the failure of `source`
+    (default: the article's own) instead; the result written is returned. Batches, partitions
+    and the crawl all write through here."""
+    if isinstance(result, Failure):
+        sink.fail(result)
+        return result
+    try:
+        sink.add(result)
+    except RecordError as exc:  # a value the format cannot hold: this record's failure
+        result = Failure.of(source or result.source or result.url or "", exc, result.url)
+        sink.fail(result)
+    return result

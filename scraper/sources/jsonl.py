@@ -11,12 +11,13 @@ import gzip
 import io
 import json
 import zlib
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from .page import HTML, Page, too_large
+from ..errors import too_large
+from .container import RecordContainer
+from .page import HTML, Page
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst")
 _CHUNK = 1 << 16
@@ -83,25 +84,19 @@ def _decoded(line: bytes) -> Any:
     return json.loads(line)
 
 
-class JsonlSource:
+class JsonlSource(RecordContainer):
     """The records of one JSON Lines stream; `name` names them (`name:line`) and picks the
     decompression (by suffix) when `stream` is a raw file."""
 
     def __init__(self, name: str, options: RecordOptions, stream: IO[bytes] | None = None,
                  label: str | None = None) -> None:
-        self.name, self.options, self._stream = name, options, stream
-        self.label = label or name
-        self.skipped: Counter[str] = Counter()
+        super().__init__(name, stream, label)
+        self.options = options
 
-    def __iter__(self) -> Iterator[Page]:
-        try:
-            raw = self._stream if self._stream is not None else open(self.name, "rb")
-        except OSError as exc:
-            yield Page(self.label, error=f"cannot read file: {exc.strerror or exc}")
-            return
+    def _pages(self, raw: IO[bytes], opened: bool) -> Iterator[Page]:
         number = 0
         try:
-            stream = raw if self._stream is not None else open_compressed(raw, self.name)
+            stream = open_compressed(raw, self.name) if opened else raw
             for number, line in enumerate(bounded_lines(stream, self.options.max_bytes), 1):
                 source = f"{self.label}:{number}"
                 if line is None:
@@ -126,6 +121,3 @@ class JsonlSource:
             if type(exc).__name__ != "ZstdError":
                 raise
             yield Page(f"{self.label}:{number + 1}", error=f"corrupt or truncated zstd: {exc}")
-        finally:
-            if self._stream is None:
-                raw.close()

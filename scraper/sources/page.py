@@ -17,17 +17,6 @@ from typing import Any, Protocol
 HTML, TEXT, EMAIL = "html", "text", "email"
 
 
-def _megabytes(limit: int) -> str:
-    if limit >= 2**20:
-        return f"{limit / 2**20:.4g} MB"
-    return f"{limit / 2**10:.4g} KB" if limit >= 2**10 else f"{limit} bytes"
-
-
-def too_large(what: str, limit: int) -> str:
-    """The reason recorded for an input over the byte cap."""
-    return f"{what} larger than {_megabytes(limit)}"
-
-
 @dataclass(frozen=True)
 class Page:
     """One input of a batch.

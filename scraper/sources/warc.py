@@ -15,12 +15,12 @@ the next record where warcio swallowed the rest of the file into the bad one.
 from __future__ import annotations
 
 import zlib
-from collections import Counter
 from collections.abc import Iterator
 from typing import IO
 
-from ..errors import InputError
-from .page import HTML, Page, too_large
+from ..errors import InputError, too_large
+from .container import RecordContainer
+from .page import HTML, Page
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -86,22 +86,16 @@ def undo_http_encodings(body: bytes, transfer: str | None, content: str | None, 
     raise InputError(f"undecodable {coding} HTTP payload")
 
 
-class WarcSource:
+class WarcSource(RecordContainer):
     """The HTML pages of one WARC file or stream (gzip detected by fastwarc itself)."""
 
     def __init__(self, name: str, max_bytes: int, stream: IO[bytes] | None = None,
                  label: str | None = None) -> None:
-        self.name, self.max_bytes, self._stream = name, max_bytes, stream
-        self.label = label or name
-        self.skipped: Counter[str] = Counter()
+        super().__init__(name, stream, label)
+        self.max_bytes = max_bytes
 
-    def __iter__(self) -> Iterator[Page]:
+    def _pages(self, raw: IO[bytes], opened: bool) -> Iterator[Page]:
         from fastwarc.warc import ArchiveIterator
-        try:
-            raw = self._stream if self._stream is not None else open(self.name, "rb")
-        except OSError as exc:
-            yield Page(self.label, error=f"cannot read file: {exc.strerror or exc}")
-            return
         count = 0
         try:
             for record in ArchiveIterator(raw, parse_http=True):
@@ -121,9 +115,6 @@ class WarcSource:
             what = "not a WARC file" if count == 0 else "unreadable WARC"
             yield Page(f"{self.label}#{count + 1}" if count else self.label,
                        error=f"{what}: {type(exc).__name__}: {str(exc)[:120]}")
-        finally:
-            if self._stream is None:
-                raw.close()
 
     def _page(self, record: object, count: int) -> Page:
         headers = record.headers  # type: ignore[attr-defined]
