@@ -43,7 +43,8 @@ from .rules import RuleFile
 from .sitelearn import SiteLearning
 from .store import Store
 from .run.executors import LocalProcesses, Stream
-from .workers import FetchPool, FetchResult, clean_page, index_saved
+from .savedpages import index_saved
+from .workers import FetchPool, FetchResult, clean_page
 
 __all__ = ["Crawl", "CrawlOptions", "crawl"]
 
