@@ -37,7 +37,7 @@ from .errors import HTTPStatusError
 from .fetch import Fetched
 from .pagepool import MEMORY_EXCEEDED
 from .recorder import Recorder
-from .robots import DISALLOWED, RobotsCache
+from .robots import RobotsCache
 from .resume import JobStatus, open_job_state, running, start_job
 from .schedule import Politeness, Scheduler, Task
 from .state import Outcome
@@ -45,11 +45,13 @@ from .rules import RuleFile
 from .sitelearn import SiteLearning
 from .store import Store
 from .run.executors import LocalProcesses, Stream
-from .workers import FetchPool, FetchResult, clean_page, index_saved
+from .savedpages import index_saved
+from .workers import FetchPool, FetchResult, clean_page
 
 __all__ = ["Crawl", "CrawlOptions", "crawl"]
 
 log = logging.getLogger(__name__)
+
 
 @dataclass(eq=False)
 class _Page:
@@ -95,11 +97,7 @@ class Crawl:
 
     def prepare(self) -> JobStatus:
         """Settle results a killed run left unrecorded and, if asked, reopen failures."""
-        o = self.options
-        # A URL refused by a policy this run lifts is tried again without --retry-failed.
-        lifted = (("private address refused",) if o.fetch.allow_private else ()) \
-            + ((DISALLOWED,) if o.ignore_robots else ())
-        return start_job(self.store, self.state, o.retry_failed, lifted)
+        return start_job(self.store, self.state, self.options.retry_failed, self.options.lifted)
 
     # --- the crawl loop --------------------------------------------------------------------
 

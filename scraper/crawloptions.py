@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from .blocks import TemplateOptions
 from .clean import CleanOptions
 from .fetch import FetchOptions
+from .guard import PRIVATE_REFUSED
 from .pagepool import PageLimits
+from .robots import DISALLOWED
 
 __all__ = ["CrawlOptions"]
 
@@ -42,3 +44,10 @@ class CrawlOptions:
     @property
     def limits(self) -> PageLimits:
         return PageLimits(self.page_timeout, self.max_memory)
+
+    @property
+    def lifted(self) -> tuple[str, ...]:
+        """Reasons of refusals by a policy these options lift (`--allow-private`,
+        `--ignore-robots`): a URL refused so is tried again without `--retry-failed`."""
+        return ((PRIVATE_REFUSED,) if self.fetch.allow_private else ()) \
+            + ((DISALLOWED,) if self.ignore_robots else ())

@@ -69,6 +69,15 @@ def normalise_label(label: str | None) -> str | None:
     return encoding.name if encoding is not None else None
 
 
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+def media_type(content_type: str | None) -> str | None:
+    """The lower-cased media type of a Content-Type header, without parameters."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media or None
+
+
 def charset_from_content_type(content_type: str | None) -> str | None:
     """Return the `charset=` parameter of a Content-Type header, if any."""
     if not content_type:

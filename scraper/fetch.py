@@ -25,9 +25,9 @@ import urllib3.exceptions
 from requests.utils import requote_uri
 
 from .deadline import Deadline, Watchdog
-from .decode import charset_from_content_type
+from .decode import HTML_TYPES, charset_from_content_type, media_type
 from .errors import FetchError, format_size
-from .fetch_body import HTML_TYPES, drain, looks_like_html, media_type, read_body
+from .fetch_body import drain, looks_like_html, read_body
 from .fetch_errors import Retry, network_error, retry_after_seconds
 from .guard import AddressPolicy, GuardedAdapter
 from .urls import check

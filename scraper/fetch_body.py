@@ -10,10 +10,10 @@ import re
 import requests
 import urllib3.exceptions
 
+from .decode import HTML_TYPES, media_type
 from .errors import HTTPStatusError, SkippedError, TooLargeError, too_large
 from .fetch_errors import Retry, network_error, retry_after_seconds
 
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _CHUNK = 64 * 1024
 # An unwanted body (redirect, error page) is read up to this many decoded bytes so the
 # connection can be reused; a longer one costs the connection instead.
@@ -28,12 +28,6 @@ _HTML_SIGNATURE = re.compile(
 def looks_like_html(head: bytes) -> bool:
     """True if the first bytes of an untyped body start like an HTML document."""
     return bool(_HTML_SIGNATURE.match(head.removeprefix(b"\xef\xbb\xbf")[:_SNIFF_BYTES]))
-
-
-def media_type(content_type: str | None) -> str | None:
-    """The lower-cased media type of a Content-Type header, without parameters."""
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    return media or None
 
 
 def drain(response: requests.Response) -> None:

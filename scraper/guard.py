@@ -27,6 +27,8 @@ from .errors import FetchError, SecurityError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
+PRIVATE_REFUSED = "private address refused"  # the reason, before ": <address> (...)"
+
 # Ranges of the IANA special-purpose registries (IPv4 and IPv6, as of 2024) that are not
 # globally reachable but that `ipaddress.is_global` passes, at least on some Python versions:
 # a crawler has no business with any of them. 192.0.0.0/24 is refused whole (is_global lets
@@ -99,7 +101,7 @@ def check_address(address: str, port: int, policy: AddressPolicy) -> None:
     if (shown, port) in policy.allowed_endpoints or (str(ip), port) in policy.allowed_endpoints:
         return
     if not is_public_address(ip):
-        raise SecurityError(f"private address refused: {shown} (use --allow-private to allow)")
+        raise SecurityError(f"{PRIVATE_REFUSED}: {shown} (use --allow-private to allow)")
 
 
 def resolve(host: str, port: int, timeout: float | None) -> list[tuple[Any, ...]]:

@@ -10,28 +10,21 @@ processes (`scraper.run.LocalProcesses`, each page under its time and memory lim
 
 from __future__ import annotations
 
-import hashlib
-import json
 import queue
-import re
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import urlsplit
 
-from .article import Article, Failure
 from lxml.html import HtmlElement
 
+from .article import Article, Failure
 from .blocks import PagePrint, TemplateOptions, fingerprint_tree
 from .clean import Cleaner
 from .fetch import Fetched, Fetcher, FetchOptions
 from .robots import RobotsCache
 from .rules import RuleFile
+from .savedpages import save_page
 from .schedule import Task
-from .urls import authority
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass(frozen=True)
@@ -50,33 +43,6 @@ class FetchResult:
     tries: int = 1
     last_start: float = 0.0
     saved: str | None = None
-
-
-def saved_name(url: str) -> str:
-    """`host_port/<path-slug>-<hash>.html`: readable, unique per URL, safe as a path."""
-    host = _UNSAFE.sub("_", authority(url)) or "host"
-    slug = _UNSAFE.sub("-", urlsplit(url).path).strip("-.")[-60:] or "index"
-    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
-    return f"{host}/{slug}-{digest}.html"
-
-
-def save_page(folder: str, page: Fetched) -> str:
-    """Write the raw body under `folder`; return the path relative to it."""
-    name = saved_name(page.url)
-    target = Path(folder) / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".part")
-    tmp.write_bytes(page.body)
-    tmp.replace(target)  # never a half-written page under the final name
-    return name
-
-
-def index_saved(folder: str, name: str, page: Fetched) -> None:
-    """One line per saved page in `<folder>/index.jsonl`: which URL each file holds."""
-    line = {"file": name, "url": page.url, "final_url": page.final_url,
-            "http_charset": page.http_charset, "fetched_at": page.fetched_at}
-    with open(Path(folder) / "index.jsonl", "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(line) + "\n")
 
 
 def clean_page(body: bytes, url: str, http_charset: str | None, source: str, learned: tuple[RuleFile, ...] = (),

@@ -77,7 +77,7 @@ class _InlineStream(Generic[T, R]):
 class LocalProcesses:
     """Up to `jobs` worker processes on this machine (`scraper.pagepool`): each page is held to
     `limits`; a page that hangs, bloats or crashes its worker is failed and the worker replaced.
-    Workers die with this process and never keep a crawl's state lock (see `scraper.state`)."""
+    Workers die with this process and never keep a crawl's state lock (see `scraper.statefile`)."""
 
     def __init__(self, jobs: int, limits: PageLimits) -> None:
         self.jobs, self.limits = max(1, jobs), limits

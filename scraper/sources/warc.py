@@ -18,12 +18,12 @@ import zlib
 from collections.abc import Iterator
 from typing import IO
 
+from ..decode import HTML_TYPES, media_type
 from ..errors import InputError, too_large
 from .container import RecordContainer
 from .page import HTML, Page
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 def _skip_reason(record: object) -> str | None:
@@ -35,8 +35,7 @@ def _skip_reason(record: object) -> str | None:
         return f"WARC {name} record"
     if not record.is_http:  # type: ignore[attr-defined]
         return "WARC response without HTTP headers"
-    content_type = (record.http_content_type or "").split(";")[0].strip().lower()  # type: ignore[attr-defined]
-    if content_type not in _HTML_TYPES:
+    if media_type(record.http_content_type) not in HTML_TYPES:  # type: ignore[attr-defined]
         return "WARC response not HTML"
     status = record.http_headers.status_code  # type: ignore[attr-defined]
     if status is not None and not 200 <= status < 300:
