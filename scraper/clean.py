@@ -9,19 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 import copy
-from pathlib import Path
 
-import re
 from urllib.parse import urlsplit
 
-from lxml import etree
-from lxml.html import HTMLParser, HtmlElement, document_fromstring
+from lxml.html import HtmlElement
 
 from .article import Article, Removal
-from .decode import decode_bytes
 from .errors import ExtractionError, InputError
 from .extract import Extracted, ExtractOptions, extract_body, paragraph_chars
 from .metadata import PageMeta, extract_metadata
+from .parse import ParsedPage, parse_html, parse_page  # parse_html: re-exported, as before
 from .filters import filter_lines
 from .prune import PruneOptions, prune
 from .recovery import GuardOptions, article_removals, worth_checking
@@ -63,38 +60,6 @@ def rulebook(rule_files: tuple[str, ...], learned: tuple[RuleFile, ...] = (),
     """Shipped rules plus the given files and learned templates, without the `disabled` rule
     names, read now (a `Cleaner` keeps its own; this is for one look at the rules)."""
     return Cleaner(CleanOptions(rule_files=rule_files, learned=learned, disabled_rules=disabled)).rulebook()
-
-
-_PARSER = HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True)
-# libxml2 ignores `</button>` while a <div> opened inside the button is still open, so the rest
-# of the page nests in the button, and trafilatura deletes it with every other button (seen on
-# Dotdash Meredith pages: the body then comes from its one-line baseline). Buttons hold phrasing
-# content only, so one holding the page's structure is a parse artifact, unwrapped here.
-_SWALLOWING_BUTTONS = etree.XPath("//button[.//main or .//article or count(.//p) > 2]")
-# lxml refuses str input that still declares an encoding; the bytes were decoded already.
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
-
-
-# C0 controls other than tab, newline and carriage return: lxml refuses to set them as text,
-# so a page holding one (a stray \x0b beside a block the rules remove) failed with ValueError.
-# Browsers show nothing for them; a space keeps the words on either side apart.
-_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def parse_html(text: str) -> HtmlElement:
-    """Parse a page with lxml (as trafilatura does, minus its checks: 30 % faster); raise
-    `InputError` when it is not HTML at all."""
-    if _XML_INCOMPATIBLE.search(text):
-        text = _XML_INCOMPATIBLE.sub(" ", text)
-    try:
-        root = document_fromstring(_XML_DECLARATION.sub("", text, count=1), parser=_PARSER)
-    except (ValueError, RecursionError, etree.ParserError) as exc:
-        raise InputError(f"cannot parse HTML: {exc}") from exc
-    if root is None or not len(root):
-        raise InputError("not an HTML document")
-    for button in _SWALLOWING_BUTTONS(root):
-        button.drop_tag()
-    return root
 
 
 @dataclass
@@ -167,16 +132,6 @@ def _given_url(url: str | None) -> str | None:
     return url
 
 
-@dataclass(frozen=True)
-class ParsedPage:
-    """A page decoded and parsed once: its text (which the never-lose guard parses again from
-    when it must), the tree, and the encoding it was decoded from (None for text given)."""
-
-    html: str
-    root: HtmlElement
-    encoding: str | None = None
-
-
 # A batch hands each page the template of its own site: books kept per set of templates.
 _BOOKS_KEPT = 256
 
@@ -241,15 +196,7 @@ class Cleaner:
 
     def parse(self, html: str | bytes, http_charset: str | None = None) -> ParsedPage:
         """Decode (bytes, by our own decoder) and parse a page, within `options.max_bytes`."""
-        options = self.options
-        if len(html) > options.max_bytes:
-            raise InputError(f"page larger than {options.max_bytes / 2**20:.3g} MB")
-        encoding = None
-        if isinstance(html, bytes):
-            html, encoding = decode_bytes(html, http_charset)
-        elif not html.strip():
-            raise InputError("empty input")
-        return ParsedPage(html, parse_html(html), encoding)
+        return parse_page(html, http_charset, self.options.max_bytes)
 
     def clean_html(self, html: str | bytes, url: str | None = None, *, http_charset: str | None = None,
                    source: str | None = None, learned: tuple[RuleFile, ...] = (),

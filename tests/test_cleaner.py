@@ -12,10 +12,11 @@ import pytest
 
 import scraper
 from faultserver import ARTICLE_HTML
-from scraper import clean as clean_module
+from test_templates import write_site
+from scraper import parse as parse_module
 from scraper.blocks import TemplateOptions
 from scraper.clean import Cleaner, CleanOptions
-from scraper.pipeline import BatchOptions, Input, run_batch
+from scraper.pipeline import BatchOptions, Input, find_inputs, run_batch
 from scraper.run.dask import DaskExecutor
 from scraper.run.partitions import partitions, run_partitions
 from scraper.workers import clean_page
@@ -91,13 +92,13 @@ def test_a_dask_worker_cleans_with_user_rules_absent_on_its_side(
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts lxml parses of whole pages, wherever `scraper` makes them."""
     count = [0]
-    real = clean_module.document_fromstring
+    real = parse_module.document_fromstring
 
     def counting(*args: object, **kwargs: object) -> object:
         count[0] += 1
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(clean_module, "document_fromstring", counting)
+    monkeypatch.setattr(parse_module, "document_fromstring", counting)
     return count
 
 
@@ -128,3 +129,13 @@ def test_a_batch_without_learning_parses_each_page_once(tmp_path: Path, parses: 
     results = list(run_batch([Input(str(p)) for p in sorted(tmp_path.glob("*.html"))], options))
     assert len(results) == 3 and all(isinstance(r, scraper.Article) for r in results)
     assert parses[0] == 3
+
+
+def test_a_learning_batch_parses_each_page_once_per_pass(tmp_path: Path, parses: list[int]) -> None:
+    # Pass one fingerprints every page, pass two cleans each with its site's template, learned
+    # from all of them; holding every tree between the passes would cost more than parsing again.
+    site = write_site(tmp_path / "site", range(4))
+    results = list(run_batch(find_inputs([str(site)]), BatchOptions(jobs=1, page_timeout=None, max_memory=None)))
+    assert len(results) == 4
+    assert all(any(r.rule.startswith("template-") for r in a.removed) for a in results)  # learned
+    assert parses[0] == 2 * 4
