@@ -139,3 +139,27 @@ def test_a_learning_batch_parses_each_page_once_per_pass(tmp_path: Path, parses:
     assert len(results) == 4
     assert all(any(r.rule.startswith("template-") for r in a.removed) for a in results)  # learned
     assert parses[0] == 2 * 4
+
+
+def test_a_dask_crawl_cleans_with_user_rules_absent_on_the_workers(
+        tmp_path: Path, dask_cluster: DaskExecutor) -> None:
+    from faultserver import FaultServer
+    from scraper.crawl import CrawlOptions
+    from scraper.fetch import FetchOptions
+    from scraper.run.crawlparts import domain_partitions, run_crawl_partitions
+
+    rules = user_rules(tmp_path)
+    options = CrawlOptions(clean=CleanOptions(rule_files=(str(rules),)), fetch=FetchOptions(allow_private=True),
+                           delay=0, jobs=1, learn_templates=False)
+    cleaner = Cleaner(options.clean)
+    rules.unlink()
+    with FaultServer(robots_txt=None) as server:
+        for i in range(3):
+            server.add_page(f"/a/{i}", PAGE.replace("Rivers return", f"Story {i}: rivers return"))
+        parts = domain_partitions([server.url(f"/a/{i}") for i in range(3)], 4)
+        out = tmp_path / "parts"
+        ran = list(run_crawl_partitions(parts, options, str(out), dask_cluster, cleaner))
+    assert sum(counts["cleaned"] for _, counts in ran) == 3
+    texts = [json.loads(line)["text"] for part in out.glob("crawl-*.jsonl")
+             if not part.name.endswith(".failures.jsonl") for line in part.read_text().splitlines()]
+    assert len(texts) == 3 and all(NOTE not in t and "flowing again" in t for t in texts)
