@@ -138,7 +138,8 @@ _BOOKS_KEPT = 256
 
 class Cleaner:
     """Cleans pages with one set of options, built once: it loads the shipped and the user's
-    rule files when made and keeps them as data, compiling what it needs on first use. A
+    rule files when made (the e-mail template rules on its first e-mail, or when pickled) and
+    keeps them as data, compiling what it needs on first use. A
     pickled Cleaner carries its rules with it (not their paths), so worker processes and
     cluster workers clean with the rules of the process that built it, with no rule files of
     their own; what it compiled is left behind and compiled again where it lands.
@@ -150,7 +151,7 @@ class Cleaner:
     def __init__(self, options: CleanOptions | None = None) -> None:
         self.options = options or DEFAULT_OPTIONS
         self._files = (*shipped_rule_files(), *(load_rule_file(p) for p in self.options.rule_files))
-        self._mail_files: tuple[RuleFile, ...] | None = None  # read on first e-mail
+        self._mail_files: tuple[RuleFile, ...] | None = None  # read when first needed
         self._forget()
 
     def _forget(self) -> None:
@@ -158,7 +159,8 @@ class Cleaner:
         self._books: dict[tuple[bool, tuple[RuleFile, ...]], RuleBook] = {}
 
     def __getstate__(self) -> dict[str, object]:
-        return {"options": self.options, "files": self._files, "mail_files": self._mail_files}
+        # Every rule goes along, the e-mail ones too: a worker reads no rule file, not even ours.
+        return {"options": self.options, "files": self._files, "mail_files": self._read_mail_files()}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.options, self._files, self._mail_files = state["options"], state["files"], state["mail_files"]  # type: ignore[assignment]
@@ -181,10 +183,7 @@ class Cleaner:
             options, files = self.options, self._files
             shipped = len(files) - len(options.rule_files)
             if mail:
-                if self._mail_files is None:
-                    from .newsletters.cleaner import email_rule_files  # e-mail support loads on first use
-                    self._mail_files = tuple(load_rule_file(p) for p in email_rule_files())
-                files = (*files[:shipped], *self._mail_files, *files[shipped:])
+                files = (*files[:shipped], *self._read_mail_files(), *files[shipped:])
             # An e-mail's templates come by sender, made domain-free by the caller.
             files = (*files, *(() if mail else options.learned), *learned)
             if options.disabled_rules and not mail:
@@ -193,6 +192,12 @@ class Cleaner:
                 del self._books[next(iter(self._books))]
             book = self._books[key] = RuleBook(files, self._compiled)
         return book
+
+    def _read_mail_files(self) -> tuple[RuleFile, ...]:
+        if self._mail_files is None:
+            from .newsletters.cleaner import email_rule_files  # e-mail support loads on first use
+            self._mail_files = tuple(load_rule_file(p) for p in email_rule_files())
+        return self._mail_files
 
     def parse(self, html: str | bytes, http_charset: str | None = None) -> ParsedPage:
         """Decode (bytes, by our own decoder) and parse a page, within `options.max_bytes`."""
