@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
-from .clean import parse_html
+from .parse import parse_html
 from .decode import decode_bytes
 from .metadata import page_url
 from .prune import BLOCK_TAGS, element_texts, strip_invisible

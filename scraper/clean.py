@@ -6,20 +6,17 @@ or raise a `ScraperError` subclass that says why.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-import copy
 
-import re
-
-from lxml import etree
-from lxml.html import HTMLParser, HtmlElement, document_fromstring
+from lxml.html import HtmlElement
 
 from .article import Article, Removal
-from .decode import decode_bytes
-from .errors import ExtractionError, InputError, too_large
+from .errors import ExtractionError, InputError
 from .extract import Extracted, ExtractOptions, extract_body, paragraph_chars
 from .metadata import PageMeta, extract_metadata
+from .parse import ParsedPage, parse_html, parse_page  # parse_html: re-exported, as before
 from .filters import filter_lines
 from .prune import PruneOptions, prune
 from .recovery import GuardOptions, article_removals, worth_checking
@@ -62,38 +59,6 @@ def rulebook(rule_files: tuple[str, ...], learned: tuple[RuleFile, ...] = (),
     """Shipped rules plus the given files and learned templates, without the `disabled` rule
     names, read now (a `Cleaner` keeps its own; this is for one look at the rules)."""
     return Cleaner(CleanOptions(rule_files=rule_files, learned=learned, disabled_rules=disabled)).rulebook()
-
-
-_PARSER = HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True)
-# libxml2 ignores `</button>` while a <div> opened inside the button is still open, so the rest
-# of the page nests in the button, and trafilatura deletes it with every other button (seen on
-# Dotdash Meredith pages: the body then comes from its one-line baseline). Buttons hold phrasing
-# content only, so one holding the page's structure is a parse artifact, unwrapped here.
-_SWALLOWING_BUTTONS = etree.XPath("//button[.//main or .//article or count(.//p) > 2]")
-# lxml refuses str input that still declares an encoding; the bytes were decoded already.
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
-
-
-# C0 controls other than tab, newline and carriage return: lxml refuses to set them as text,
-# so a page holding one (a stray \x0b beside a block the rules remove) failed with ValueError.
-# Browsers show nothing for them; a space keeps the words on either side apart.
-_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def parse_html(text: str) -> HtmlElement:
-    """Parse a page with lxml (as trafilatura does, minus its checks: 30 % faster); raise
-    `InputError` when it is not HTML at all."""
-    if _XML_INCOMPATIBLE.search(text):
-        text = _XML_INCOMPATIBLE.sub(" ", text)
-    try:
-        root = document_fromstring(_XML_DECLARATION.sub("", text, count=1), parser=_PARSER)
-    except (ValueError, RecursionError, etree.ParserError) as exc:
-        raise InputError(f"cannot parse HTML: {exc}") from exc
-    if root is None or not len(root):
-        raise InputError("not an HTML document")
-    for button in _SWALLOWING_BUTTONS(root):
-        button.drop_tag()
-    return root
 
 
 @dataclass
@@ -157,23 +122,14 @@ def _given_url(url: str | None) -> str | None:
     return url
 
 
-@dataclass(frozen=True)
-class ParsedPage:
-    """A page decoded and parsed once: its text (which the never-lose guard parses again from
-    when it must), the tree, and the encoding it was decoded from (None for text given)."""
-
-    html: str
-    root: HtmlElement
-    encoding: str | None = None
-
-
 # A batch hands each page the template of its own site: books kept per set of templates.
 _BOOKS_KEPT = 256
 
 
 class Cleaner:
     """Cleans pages with one set of options, built once: it loads the shipped and the user's
-    rule files when made and keeps them as data, compiling what it needs on first use. A
+    rule files when made (the e-mail template rules on its first e-mail, or when pickled) and
+    keeps them as data, compiling what it needs on first use. A
     pickled Cleaner carries its rules with it (not their paths), so worker processes and
     cluster workers clean with the rules of the process that built it, with no rule files of
     their own; what it compiled is left behind and compiled again where it lands.
@@ -185,7 +141,7 @@ class Cleaner:
     def __init__(self, options: CleanOptions | None = None) -> None:
         self.options = options or DEFAULT_OPTIONS
         self._files = (*shipped_rule_files(), *(load_rule_file(p) for p in self.options.rule_files))
-        self._mail_files: tuple[RuleFile, ...] | None = None  # read on first e-mail
+        self._mail_files: tuple[RuleFile, ...] | None = None  # read when first needed
         self._forget()
 
     def _forget(self) -> None:
@@ -193,7 +149,8 @@ class Cleaner:
         self._books: dict[tuple[bool, tuple[RuleFile, ...]], RuleBook] = {}
 
     def __getstate__(self) -> dict[str, object]:
-        return {"options": self.options, "files": self._files, "mail_files": self._mail_files}
+        # Every rule goes along, the e-mail ones too: a worker reads no rule file, not even ours.
+        return {"options": self.options, "files": self._files, "mail_files": self._read_mail_files()}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.options, self._files, self._mail_files = state["options"], state["files"], state["mail_files"]  # type: ignore[assignment]
@@ -216,10 +173,7 @@ class Cleaner:
             options, files = self.options, self._files
             shipped = len(files) - len(options.rule_files)
             if mail:
-                if self._mail_files is None:
-                    from .newsletters.cleaner import email_rule_files  # e-mail support loads on first use
-                    self._mail_files = tuple(load_rule_file(p) for p in email_rule_files())
-                files = (*files[:shipped], *self._mail_files, *files[shipped:])
+                files = (*files[:shipped], *self._read_mail_files(), *files[shipped:])
             # An e-mail's templates come by sender, made domain-free by the caller.
             files = (*files, *(() if mail else options.learned), *learned)
             if options.disabled_rules and not mail:
@@ -229,17 +183,15 @@ class Cleaner:
             book = self._books[key] = RuleBook(files, self._compiled)
         return book
 
+    def _read_mail_files(self) -> tuple[RuleFile, ...]:
+        if self._mail_files is None:
+            from .newsletters.cleaner import email_rule_files  # e-mail support loads on first use
+            self._mail_files = tuple(load_rule_file(p) for p in email_rule_files())
+        return self._mail_files
+
     def parse(self, html: str | bytes, http_charset: str | None = None) -> ParsedPage:
         """Decode (bytes, by our own decoder) and parse a page, within `options.max_bytes`."""
-        options = self.options
-        if len(html) > options.max_bytes:
-            raise InputError(too_large("page", options.max_bytes))
-        encoding = None
-        if isinstance(html, bytes):
-            html, encoding = decode_bytes(html, http_charset)
-        elif not html.strip():
-            raise InputError("empty input")
-        return ParsedPage(html, parse_html(html), encoding)
+        return parse_page(html, http_charset, self.options.max_bytes)
 
     def clean_html(self, html: str | bytes, url: str | None = None, *, http_charset: str | None = None,
                    source: str | None = None, learned: tuple[RuleFile, ...] = (),

@@ -5,7 +5,8 @@ inside a task (the fetcher's backoff), holding the host's slot, and each retry a
 hop waits at least the host's delay, so the per-host spacing holds for them too. The threads are
 daemons: a crawl that is interrupted does not wait for a long Retry-After to pass. Cleaning
 processes (`scraper.run.LocalProcesses`, each page under its time and memory limits) run
-`clean_page`, which also fingerprints the page for site-template learning in the parent.
+`clean_page`, which also fingerprints the page, from the same parse, for site-template
+learning in the parent; each process gets the crawl's `Cleaner` once, at its start.
 """
 
 from __future__ import annotations

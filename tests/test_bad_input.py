@@ -117,7 +117,7 @@ def test_an_unforeseen_exception_is_that_inputs_failure(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Cleaner, "clean_html", broken)
     items = [pipeline.Input(str(good_page(tmp_path))), pipeline.Input(str(tmp_path / "missing.html"))]
-    options = pipeline.BatchOptions(page_timeout=None, max_memory=None, learn_templates=False)
+    options = pipeline.BatchOptions(jobs=1, page_timeout=None, max_memory=None, learn_templates=False)
     results = list(pipeline.run_batch(items, options))  # in this process: no worker to catch it
     assert [r.reason for r in results] == [
         "internal error: AttributeError: 'NoneType' object has no attribute 'text'", "no such file"]

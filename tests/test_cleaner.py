@@ -12,10 +12,11 @@ import pytest
 
 import scraper
 from faultserver import ARTICLE_HTML
-from scraper import clean as clean_module
+from test_templates import write_site
+from scraper import parse as parse_module
 from scraper.blocks import TemplateOptions
 from scraper.clean import Cleaner, CleanOptions
-from scraper.pipeline import BatchOptions, Input, run_batch
+from scraper.pipeline import BatchOptions, Input, find_inputs, run_batch
 from scraper.run.dask import DaskExecutor
 from scraper.run.partitions import partitions, run_partitions
 from scraper.workers import clean_page
@@ -91,13 +92,13 @@ def test_a_dask_worker_cleans_with_user_rules_absent_on_its_side(
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts lxml parses of whole pages, wherever `scraper` makes them."""
     count = [0]
-    real = clean_module.document_fromstring
+    real = parse_module.document_fromstring
 
     def counting(*args: object, **kwargs: object) -> object:
         count[0] += 1
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(clean_module, "document_fromstring", counting)
+    monkeypatch.setattr(parse_module, "document_fromstring", counting)
     return count
 
 
@@ -128,3 +129,37 @@ def test_a_batch_without_learning_parses_each_page_once(tmp_path: Path, parses: 
     results = list(run_batch([Input(str(p)) for p in sorted(tmp_path.glob("*.html"))], options))
     assert len(results) == 3 and all(isinstance(r, scraper.Article) for r in results)
     assert parses[0] == 3
+
+
+def test_a_learning_batch_parses_each_page_once_per_pass(tmp_path: Path, parses: list[int]) -> None:
+    # Pass one fingerprints every page, pass two cleans each with its site's template, learned
+    # from all of them; holding every tree between the passes would cost more than parsing again.
+    site = write_site(tmp_path / "site", range(4))
+    results = list(run_batch(find_inputs([str(site)]), BatchOptions(jobs=1, page_timeout=None, max_memory=None)))
+    assert len(results) == 4
+    assert all(any(r.rule.startswith("template-") for r in a.removed) for a in results)  # learned
+    assert parses[0] == 2 * 4
+
+
+def test_a_dask_crawl_cleans_with_user_rules_absent_on_the_workers(
+        tmp_path: Path, dask_cluster: DaskExecutor) -> None:
+    from faultserver import FaultServer
+    from scraper.crawl import CrawlOptions
+    from scraper.fetch import FetchOptions
+    from scraper.run.crawlparts import domain_partitions, run_crawl_partitions
+
+    rules = user_rules(tmp_path)
+    options = CrawlOptions(clean=CleanOptions(rule_files=(str(rules),)), fetch=FetchOptions(allow_private=True),
+                           delay=0, jobs=1, learn_templates=False)
+    cleaner = Cleaner(options.clean)
+    rules.unlink()
+    with FaultServer(robots_txt=None) as server:
+        for i in range(3):
+            server.add_page(f"/a/{i}", PAGE.replace("Rivers return", f"Story {i}: rivers return"))
+        parts = domain_partitions([server.url(f"/a/{i}") for i in range(3)], 4)
+        out = tmp_path / "parts"
+        ran = list(run_crawl_partitions(parts, options, str(out), dask_cluster, cleaner))
+    assert sum(counts["cleaned"] for _, counts in ran) == 3
+    texts = [json.loads(line)["text"] for part in out.glob("crawl-*.jsonl")
+             if not part.name.endswith(".failures.jsonl") for line in part.read_text().splitlines()]
+    assert len(texts) == 3 and all(NOTE not in t and "flowing again" in t for t in texts)

@@ -41,16 +41,18 @@ from ..workers import clean_page
 
 
 class CleanPipeline:
-    """Adds the cleaned article's fields to each item that carries HTML (see the module doc)."""
+    """Adds the cleaned article's fields to each item that carries HTML (see the module doc),
+    cleaned by `cleaner` (one built from `options` when None)."""
 
     def __init__(self, options: CleanOptions | None = None, html_field: str = "html", url_field: str = "url",
                  fields: Sequence[str] = FIELDS, prefix: str = "", drop_failed: bool = False,
-                 jobs: int = 1, limits: PageLimits = PageLimits()) -> None:
+                 jobs: int = 1, limits: PageLimits = PageLimits(), cleaner: Cleaner | None = None) -> None:
         unknown = set(fields) - set(FIELDS)
         if unknown:
             raise ValueError(f"SCRAPER_FIELDS: not article fields: {', '.join(sorted(unknown))}")
-        self.options = options or CleanOptions()
-        self.cleaner = Cleaner(self.options)  # rules read once, here; workers inherit them
+        # Rules read once, here (a bad rule file stops the pipeline loading); workers get the cleaner.
+        self.cleaner = cleaner or Cleaner(options)
+        self.options = self.cleaner.options
         self.html_field, self.url_field = html_field, url_field
         self.fields, self.prefix, self.drop_failed = tuple(fields), prefix, drop_failed
         self.jobs, self.limits = jobs, limits

@@ -13,7 +13,8 @@ from importlib import resources
 
 from ..article import Article, Removal
 from ..blocks import PagePrint, TemplateOptions, fingerprint
-from ..clean import Cleaner, CleanOptions, cleaner_for, parse_html
+from ..clean import Cleaner, CleanOptions, cleaner_for
+from ..parse import parse_html
 from ..errors import ExtractionError
 from ..filters import filter_lines
 from ..prune import prune

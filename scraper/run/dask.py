@@ -6,7 +6,8 @@ Workers of a cluster we start are not daemonic (this process's Dask config says 
 for workers restarted later too), so they may start the page-limit worker processes; on a
 cluster of your own set `distributed.worker.daemon: False` (otherwise `clean` partitions run
 pages without those limits, with a warning, and `crawl` partitions fail saying so). Inputs are read by path on the workers: they must see
-the same files (one machine, or a shared file system).
+the same files (one machine, or a shared file system). Rule files need not be there: each task
+carries the job's `Cleaner`, rules and all.
 """
 
 from __future__ import annotations
