@@ -14,7 +14,7 @@ from pathlib import Path
 # Let the script run from a checkout without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scraper.evaluate import EvalOptions, default_systems, evaluate, render_markdown  # noqa: E402
+from scraper.evaluation.runner import EvalOptions, default_systems, evaluate, render_markdown  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from scraper.pipeline import find_inputs, read_input
+from scraper.run.batch import find_inputs, read_input
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

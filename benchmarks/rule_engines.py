@@ -17,13 +17,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from scraper import rules  # noqa: E402
-from scraper.clean import parse_html  # noqa: E402
-from scraper.decode import decode_bytes  # noqa: E402
-from scraper.extract import ExtractOptions, extract_text  # noqa: E402
-from scraper.filters import filter_lines  # noqa: E402
-from scraper.prune import prune  # noqa: E402
-from scraper.rulebudget import USER_RULE_TIMEOUT  # noqa: E402
+from scraper.clean import rules  # noqa: E402
+from scraper.clean.cleaner import parse_html  # noqa: E402
+from scraper.clean.decode import decode_bytes  # noqa: E402
+from scraper.clean.extract import ExtractOptions, extract_text  # noqa: E402
+from scraper.clean.filters import filter_lines  # noqa: E402
+from scraper.clean.prune import prune  # noqa: E402
+from scraper.clean.budget import USER_RULE_TIMEOUT  # noqa: E402
 
 
 def shipped(timeout: float | None) -> rules.RuleBook:

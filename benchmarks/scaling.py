@@ -27,10 +27,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scraper.article import Failure  # noqa: E402
-from scraper.pipeline import BatchOptions, Input, run_batch  # noqa: E402
+from scraper.run.batch import BatchOptions, Input, run_batch  # noqa: E402
 from scraper.run.dask import DaskExecutor  # noqa: E402
 from scraper.run.partitions import partitions, run_partitions  # noqa: E402
-from scraper.store import StreamStore  # noqa: E402
+from scraper.sinks.store import StreamStore  # noqa: E402
 
 
 def local(items: list[Input], jobs: int) -> float:

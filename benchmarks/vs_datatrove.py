@@ -14,7 +14,7 @@ all counted), timed from start to exit, in a rotating order per round. Systems:
 - resiliparse: fastwarc + `extract_plain_text(..., main_content=True)` in one process, to JSONL.
 The datasets must be the ones (and order) the WARC was built from: the n-th response record is
 the n-th page, so each output record is mapped back to its page by its id (WARC-Record-ID).
-Word F1 is WCXB's (scraper.metrics.word_prf), averaged over all pages; a page with no record
+Word F1 is WCXB's (scraper.evaluation.metrics.word_prf), averaged over all pages; a page with no record
 out scores 0. Needs datatrove (the `test` extra), faust-cchardet and resiliparse.
 """
 
@@ -102,7 +102,7 @@ def outputs(path: Path) -> dict[str, str]:
 
 def truths(datasets: list[str]) -> list[tuple[str, str, str]]:
     """(dataset name, page id, truth text) in the order make_warc writes the pages."""
-    from scraper.evaluate import load_dataset
+    from scraper.evaluation.runner import load_dataset
 
     rows = []
     for d in datasets:
@@ -114,7 +114,7 @@ def truths(datasets: list[str]) -> list[tuple[str, str, str]]:
 
 
 def score(texts: list[str | None], pages: list[tuple[str, str, str]]) -> dict[str, float]:
-    from scraper import metrics
+    from scraper.evaluation import metrics
 
     by: dict[str, list[float]] = {}
     for text, (name, _, truth) in zip(texts, pages):

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 
-from .article import Article, Removal
-from .clean import Cleaner, CleanOptions, clean_html, clean_text
-from .errors import (
+from scraper.article import Article, Removal
+from scraper.clean.cleaner import Cleaner, CleanOptions, clean_html, clean_text
+from scraper.errors import (
     DecodeError,
     ExtractionError,
     FetchError,

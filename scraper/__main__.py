@@ -1,5 +1,5 @@
 """`python -m scraper` runs the command-line interface."""
 
-from .cli import main
+from scraper.cli import main
 
 main()

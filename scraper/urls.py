@@ -21,7 +21,7 @@ from tld import get_fld
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
-from .errors import InputError, SecurityError
+from scraper.errors import InputError, SecurityError
 
 SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from scraper.article import Article
 from scraper.cli import cli
-from scraper.pipeline import BatchOptions, Input, clean_input
+from scraper.run.batch import BatchOptions, Input, clean_input
 
 NEWSLETTERS = Path(__file__).resolve().parent.parent / "fixtures" / "newsletters"
 MBOX = NEWSLETTERS / "inbox.mbox"

@@ -109,8 +109,8 @@ def test_control_characters_beside_a_removed_block_are_cleaned_not_a_crash():
 
 
 def test_an_unforeseen_exception_is_that_inputs_failure(tmp_path, monkeypatch):
-    from scraper import pipeline
-    from scraper.clean import Cleaner
+    from scraper.run import batch as pipeline
+    from scraper.clean.cleaner import Cleaner
 
     def broken(*args, **kwargs):
         raise AttributeError("'NoneType' object has no attribute 'text'")

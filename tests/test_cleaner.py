@@ -13,13 +13,13 @@ import pytest
 import scraper
 from faultserver import ARTICLE_HTML
 from test_templates import write_site
-from scraper import parse as parse_module
-from scraper.blocks import TemplateOptions
-from scraper.clean import Cleaner, CleanOptions
-from scraper.pipeline import BatchOptions, Input, find_inputs, run_batch
+from scraper.clean import parse as parse_module
+from scraper.learn.fingerprints import TemplateOptions
+from scraper.clean.cleaner import Cleaner, CleanOptions
+from scraper.run.batch import BatchOptions, Input, find_inputs, run_batch
 from scraper.run.dask import DaskExecutor
 from scraper.run.partitions import partitions, run_partitions
-from scraper.workers import clean_page
+from scraper.crawl.workers import clean_page
 
 NOTE = "The council meets on Thursdays in the old mill hall beside the river."
 PAGE = ARTICLE_HTML.replace("</article>", f'<p class="council-note">{NOTE}</p>\n</article>')
@@ -111,7 +111,7 @@ def test_a_crawled_page_is_parsed_once_for_its_fingerprint_and_its_article(parse
 
 
 def test_a_shared_parse_gives_the_same_article_and_fingerprint_as_two(parses: list[int]) -> None:
-    from scraper.blocks import fingerprint_page
+    from scraper.learn.fingerprints import fingerprint_page
     options = CleanOptions(prune=False)  # the fingerprint may not strip the tree extraction reads
     for cleaner in (Cleaner(), Cleaner(options)):
         article, shared = clean_page(PAGE.encode(), "https://news.example.com/a", None,
@@ -144,9 +144,9 @@ def test_a_learning_batch_parses_each_page_once_per_pass(tmp_path: Path, parses:
 def test_a_dask_crawl_cleans_with_user_rules_absent_on_the_workers(
         tmp_path: Path, dask_cluster: DaskExecutor) -> None:
     from faultserver import FaultServer
-    from scraper.crawl import CrawlOptions
-    from scraper.fetch import FetchOptions
-    from scraper.run.crawlparts import domain_partitions, run_crawl_partitions
+    from scraper.crawl.job import CrawlOptions
+    from scraper.crawl.fetch import FetchOptions
+    from scraper.crawl.parts import domain_partitions, run_crawl_partitions
 
     rules = user_rules(tmp_path)
     options = CrawlOptions(clean=CleanOptions(rule_files=(str(rules),)), fetch=FetchOptions(allow_private=True),

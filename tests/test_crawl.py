@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from faultserver import FaultServer
 from scraper.article import Article, Failure
 from scraper.cli import cli
-from scraper.crawl import CrawlOptions, crawl
-from scraper.fetch import FetchOptions
-from scraper.state import CrawlState
-from scraper.store import open_store
+from scraper.crawl.job import CrawlOptions, crawl
+from scraper.crawl.fetch import FetchOptions
+from scraper.crawl.state import CrawlState
+from scraper.sinks.store import open_store
 
 FETCH = FetchOptions(allow_private=True, connect_timeout=1, read_timeout=0.5, retries=1,
                      backoff_base=0.01, backoff_cap=0.05, max_bytes=64 * 1024)

@@ -15,11 +15,11 @@ import pytest
 
 from faultserver import ARTICLE_HTML, FaultServer
 from scraper.article import Article, Failure
-from scraper.crawl import CrawlOptions, crawl
-from scraper.fetch import Fetcher, FetchOptions
-from scraper.robots import RobotsCache
-from scraper.state import CrawlState
-from scraper.store import JsonlStore, open_store
+from scraper.crawl.job import CrawlOptions, crawl
+from scraper.crawl.fetch import Fetcher, FetchOptions
+from scraper.crawl.robots import RobotsCache
+from scraper.crawl.state import CrawlState
+from scraper.sinks.store import JsonlStore, open_store
 
 FETCH = FetchOptions(allow_private=True, connect_timeout=1, read_timeout=1, retries=0)
 OPTIONS = CrawlOptions(fetch=FETCH, delay=0, jobs=1)
@@ -181,8 +181,8 @@ def test_saved_pages_that_cannot_be_indexed_fail_and_the_crawl_goes_on(tmp_path:
 
 def test_a_bug_in_a_cleaning_worker_comes_back_as_that_pages_failure(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from scraper import workers
-    from scraper.clean import Cleaner
+    from scraper.crawl import workers
+    from scraper.clean.cleaner import Cleaner
 
     def broken(*args: object, **kwargs: object) -> Article:
         raise AttributeError("'NoneType' object has no attribute 'text'")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from faultserver import ARTICLE_HTML, FaultServer
-from scraper.state import CrawlState
+from scraper.crawl.state import CrawlState
 
 N_PAGES = 40
 

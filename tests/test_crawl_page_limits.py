@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import scraper.crawl
+import scraper.crawl.job
 from faultserver import ARTICLE_HTML, FaultServer
 from scraper.cli import cli
-from scraper.workers import clean_page
+from scraper.crawl.workers import clean_page
 
 HANGS = "This page hangs the cleaner"
 
@@ -39,7 +39,7 @@ def results(out: Path) -> dict[str, str]:
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_page_that_hangs_its_cleaner_times_out_and_the_crawl_completes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
-    monkeypatch.setattr(scraper.crawl, "clean_page", clean_or_hang)
+    monkeypatch.setattr(scraper.crawl.job, "clean_page", clean_or_hang)
     with FaultServer(robots_txt=None) as server:
         server.add_page("/hang", ARTICLE_HTML.replace("Rivers return", HANGS))
         for i in range(4):

@@ -18,9 +18,9 @@ import pytest
 
 from faultserver import ARTICLE_HTML, FaultServer
 from scraper.article import Article, Failure
-from scraper.resume import reconcile
-from scraper.state import CrawlState
-from scraper.store import open_store
+from scraper.crawl.resume import reconcile
+from scraper.crawl.state import CrawlState
+from scraper.sinks.store import open_store
 
 N_PAGES = 60
 

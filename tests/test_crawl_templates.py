@@ -11,9 +11,9 @@ import pytest
 
 from faultserver import FaultServer
 from scraper.article import Article, Failure
-from scraper.crawl import CrawlOptions, crawl
-from scraper.fetch import FetchOptions
-from scraper.store import open_store
+from scraper.crawl.job import CrawlOptions, crawl
+from scraper.crawl.fetch import FetchOptions
+from scraper.sinks.store import open_store
 
 FETCH = FetchOptions(allow_private=True, connect_timeout=1, read_timeout=2, retries=0)
 OPTIONS = CrawlOptions(fetch=FETCH, delay=0, jobs=1, ignore_robots=True)

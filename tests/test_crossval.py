@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scraper.crossval import assign_folds, cross_validate, render_crossval, site_domain
-from scraper.evaluate import EvalOptions
+from scraper.evaluation.crossval import assign_folds, cross_validate, render_crossval, site_domain
+from scraper.evaluation.runner import EvalOptions
 
 ARTICLE = ("The harbour master said the new pontoon would open in the spring after two winters of "
            "delays caused by storms and a shortage of steel. ")

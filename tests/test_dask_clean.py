@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from faultserver import ARTICLE_HTML
 from scraper.cli import cli
 from scraper.errors import ClusterError
-from scraper.pipeline import BatchOptions
+from scraper.run.batch import BatchOptions
 from scraper.run.dask import DaskExecutor, check_address
 from scraper.run.partitions import partitions, run_partitions
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from faultserver import ARTICLE_HTML, FaultServer
-from scraper.fetch import FetchOptions
-from scraper.crawl import CrawlOptions
-from scraper.run.crawlparts import domain_partitions, run_crawl_partitions
+from scraper.crawl.fetch import FetchOptions
+from scraper.crawl.job import CrawlOptions
+from scraper.crawl.parts import domain_partitions, run_crawl_partitions
 from scraper.run.dask import DaskExecutor
 from scraper.cli import cli
 

@@ -9,7 +9,7 @@ import pytest
 
 from scraper import clean_html
 
-from scraper.decode import decode_bytes, lookup
+from scraper.clean.decode import decode_bytes, lookup
 from scraper.errors import DecodeError, InputError
 
 FRENCH = "<html><head><title>t</title></head><body><p>" + "Les élus ont voté la reconstruction du mur, déjà prévue à Noël. " * 5 + "</p></body></html>"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from scraper.cli import _size, cli
-from scraper.crawl import CrawlOptions
-from scraper.fetch import FetchOptions
-from scraper.pipeline import BatchOptions
+from scraper.crawl.job import CrawlOptions
+from scraper.crawl.fetch import FetchOptions
+from scraper.run.batch import BatchOptions
 
 
 def defaults(command: str) -> dict[str, object]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from scraper.errors import ExtractionError, InputError
-from scraper.evaluate import (
+from scraper.evaluation.runner import (
     EvalOptions,
     Extraction,
     System,
@@ -220,7 +220,7 @@ def test_markdown_table_shows_measured_columns_only(aeb: Path) -> None:
 
 
 def test_default_systems_survive_empty_and_binary_pages(tmp_path: Path) -> None:
-    from scraper.evaluate import default_systems
+    from scraper.evaluation.runner import default_systems
 
     root = tmp_path / "bad"
     (root / "html").mkdir(parents=True)

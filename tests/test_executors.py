@@ -7,7 +7,7 @@ import os
 import queue
 import time
 
-from scraper.pagepool import CRASHED, PageLimits
+from scraper.run.pagepool import CRASHED, PageLimits
 from scraper.run import InProcess, LocalProcesses, executor_for
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from lxml.html import document_fromstring
 
-import scraper.extract as extract
-from scraper.extract import ExtractOptions, extract_text
+import scraper.clean.extract as extract
+from scraper.clean.extract import ExtractOptions, extract_text
 
 SENTENCE = "A sentence of article text."
 PAGE = document_fromstring("<html><body>" + f"<p>{SENTENCE}</p>" * 100 + "</body></html>")

@@ -12,10 +12,10 @@ from email.utils import format_datetime
 import pytest
 
 from faultserver import ARTICLE_HTML, LEGACY_HTML, FaultServer
-from scraper.decode import decode_bytes
+from scraper.clean.decode import decode_bytes
 from scraper.errors import (FetchError, HTTPStatusError, InputError, SecurityError,
                             SkippedError, TooLargeError, too_large)
-from scraper.fetch import (DEFAULT_USER_AGENT, Fetched, Fetcher, FetchOptions, format_size,
+from scraper.crawl.fetch import (DEFAULT_USER_AGENT, Fetched, Fetcher, FetchOptions, format_size,
                            retry_after_seconds)
 
 OPTIONS = FetchOptions(allow_private=True, connect_timeout=2, read_timeout=2, retries=2,

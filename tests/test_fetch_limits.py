@@ -11,7 +11,7 @@ import pytest
 
 from faultserver import ARTICLE_HTML, FaultServer, stacked_bomb
 from scraper.errors import FetchError, HTTPStatusError, InputError, TooLargeError
-from scraper.fetch import Fetcher, FetchOptions
+from scraper.crawl.fetch import Fetcher, FetchOptions
 
 OPTIONS = FetchOptions(allow_private=True, connect_timeout=2, read_timeout=5, total_timeout=2,
                        retries=2, backoff_base=0.01, backoff_cap=0.05, max_bytes=64 * 1024)

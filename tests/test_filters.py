@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scraper.clean import rulebook
-from scraper.filters import filter_lines
+from scraper.clean.cleaner import rulebook
+from scraper.clean.filters import filter_lines
 
 RULES = rulebook(()).for_url(None)
 

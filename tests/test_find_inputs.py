@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from pages import article_page
 from scraper.cli import cli
-from scraper.pipeline import find_inputs
+from scraper.run.batch import find_inputs
 
 
 def test_a_symlinked_sub_folder_is_followed(tmp_path):

@@ -17,8 +17,8 @@ import scraper
 from pages import article_page
 from scraper import urls
 from scraper.article import Failure
-from scraper.decode import decode_bytes
-from scraper.pipeline import BatchOptions, Input, clean_input
+from scraper.clean.decode import decode_bytes
+from scraper.run.batch import BatchOptions, Input, clean_input
 
 # The deadline catches a hang on one input, not slowness: CI machines are shared and loaded.
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=10_000,

@@ -11,8 +11,8 @@ import requests
 
 from faultserver import FaultServer
 from scraper.errors import FetchError, SecurityError
-from scraper.fetch import Fetcher, FetchOptions
-from scraper.guard import AddressPolicy, GuardedAdapter, check_address, is_public_address, \
+from scraper.crawl.fetch import Fetcher, FetchOptions
+from scraper.crawl.guard import AddressPolicy, GuardedAdapter, check_address, is_public_address, \
     precheck_host
 
 REFUSED = "private address refused: 127.0.0.1 (use --allow-private to allow)"

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from pages import article_page
 from scraper.article import Article
 from scraper.cli import cli
-from scraper.markdown import front_matter, to_markdown
+from scraper.sinks.markdown import front_matter, to_markdown
 
 TABLE = ("<table><tr><th>Crop</th><th>Area</th></tr><tr><td>Rice</td><td>12.3</td></tr>"
          "<tr><td>Pulses</td><td>4.1</td></tr><tr><td>Oilseeds</td><td>7.7</td></tr></table>")

@@ -8,7 +8,7 @@ import pytest
 import trafilatura
 from lxml import etree
 
-from scraper.metadata import PageMeta, extract_metadata, iso_date, page_language, page_url
+from scraper.clean.metadata import PageMeta, extract_metadata, iso_date, page_language, page_url
 
 FILLER = "<p>" + "The council met on Tuesday to discuss the harbour wall and the budget. " * 6 + "</p>"
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from scraper.metrics import (
+from scraper.evaluation.metrics import (
     PRF,
     ShingleScore,
     author_match,

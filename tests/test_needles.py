@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from scraper.clean import rulebook
-from scraper.rules import needles
+from scraper.clean.cleaner import rulebook
+from scraper.clean.rules import needles
 
 
 @pytest.mark.parametrize("pattern, expected", [

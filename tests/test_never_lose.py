@@ -8,8 +8,8 @@ import sqlite3
 from pathlib import Path
 
 from scraper import CleanOptions, clean_html
-from scraper.recovery import GuardOptions
-from scraper.store import open_store
+from scraper.clean.recovery import GuardOptions
+from scraper.sinks.store import open_store
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
 SIGNUP = (PAGES / "signup-wrapped-short-post.html").read_bytes()

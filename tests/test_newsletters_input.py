@@ -10,11 +10,11 @@ from click.testing import CliRunner
 
 from mails import EXPECTATIONS, MBOX, NEWSLETTERS, run
 from scraper.article import Article
-from scraper.clean import CleanOptions
+from scraper.clean.cleaner import CleanOptions
 from scraper.cli import cli
-from scraper.evaluate import EvalOptions, default_systems, evaluate
+from scraper.evaluation.runner import EvalOptions, default_systems, evaluate
 from scraper.newsletters import looks_like_message
-from scraper.pipeline import BatchOptions, find_inputs, run_batch
+from scraper.run.batch import BatchOptions, find_inputs, run_batch
 
 
 def test_mbox_gives_one_record_per_message_and_one_broken_message_is_a_failure():

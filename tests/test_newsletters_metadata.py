@@ -9,7 +9,7 @@ import pytest
 from mails import MBOX, cleaned
 from scraper.newsletters import clean_message
 from scraper.newsletters.message import header, sender
-from scraper.pipeline import BatchOptions, clean_input, find_inputs
+from scraper.run.batch import BatchOptions, clean_input, find_inputs
 
 
 def test_headers_become_the_metadata():

@@ -11,7 +11,7 @@ import pytest
 from mails import EXPECTATIONS, NEWSLETTERS, cleaned, plain
 from scraper.article import Article
 from scraper.newsletters import clean_message
-from scraper.pipeline import BatchOptions, find_inputs, run_batch
+from scraper.run.batch import BatchOptions, find_inputs, run_batch
 
 
 def test_tracking_pixels_are_removed_and_listed():

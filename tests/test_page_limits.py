@@ -15,8 +15,8 @@ import pytest
 
 from pages import article_page
 from scraper.article import Article, Failure
-from scraper.clean import CleanOptions
-from scraper.pipeline import BatchOptions, Input, run_batch
+from scraper.clean.cleaner import CleanOptions
+from scraper.run.batch import BatchOptions, Input, run_batch
 
 SCRAPER = [sys.executable, "-m", "scraper"]
 

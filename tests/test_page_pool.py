@@ -8,7 +8,7 @@ import os
 import signal
 import time
 
-from scraper.pagepool import CRASHED, MEMORY_EXCEEDED, PageLimits, PagePool
+from scraper.run.pagepool import CRASHED, MEMORY_EXCEEDED, PageLimits, PagePool
 
 
 def hostile(task: str) -> str:

@@ -8,7 +8,7 @@ import json
 
 from faultserver import ARTICLE_HTML
 from scraper.article import Article, Failure, Removal, encodable
-from scraper.clean import clean_html, clean_text
+from scraper.clean.cleaner import clean_html, clean_text
 from scraper.errors import FetchError
 
 HOSTILE = "Bob \udc00 Smith\x00 said \x93hi\x94 \x81\ud83d\ude00 \udbff"

@@ -141,7 +141,7 @@ def test_review_help_has_an_example():
 
 
 def test_a_leaked_block_gets_a_selector_unique_to_it_or_none():
-    from scraper.clean import parse_html
+    from scraper.clean.cleaner import parse_html
     from scraper.review.selectors import leak_selectors
     root = parse_html('<html><body><div class="recipe-box"><p>Try our recipe box for free</p></div>'
                       '<p class="x">Twice</p><p class="x">Twice</p><p id="post-123456">Generated id</p></body></html>')
@@ -158,7 +158,7 @@ def test_a_long_removed_box_is_matched_line_by_line_and_counted_in_full(tmp_path
     page.write_text(article_page(extra_body=box), encoding="utf-8")
     rules = tmp_path / "mine.toml"
     rules.write_text('[[html]]\nname = "promo-panel"\ncss = "div.promo-panel"\n', encoding="utf-8")
-    from scraper.clean import CleanOptions, clean_html
+    from scraper.clean.cleaner import CleanOptions, clean_html
     from scraper.review.sources import Item, Raw, review
     options = CleanOptions(rule_files=(str(rules),))
     article = clean_html(page.read_bytes(), options=options, source=str(page))
@@ -234,7 +234,7 @@ def test_nothing_to_review_is_a_usage_error(tmp_path):
 def test_the_rule_for_a_leaked_line_of_a_text_input_is_a_text_rule_that_removes_it(tmp_path):
     import html as html_lib
     import tomllib
-    from scraper.clean import CleanOptions, clean_text
+    from scraper.clean.cleaner import CleanOptions, clean_text
     text = tmp_path / "in" / "story.txt"
     text.parent.mkdir()
     leak = "Tide tables (PDF) *updated* weekly at [harbourtides.example] for boat owners"
@@ -253,7 +253,7 @@ def test_the_rule_for_a_leaked_line_of_a_text_input_is_a_text_rule_that_removes_
 
 def test_the_rule_copied_from_a_leaked_block_removes_it(tmp_path):
     import html as html_lib
-    from scraper.clean import CleanOptions, clean_html
+    from scraper.clean.cleaner import CleanOptions, clean_html
     page = tmp_path / "in" / "p.html"
     page.parent.mkdir()
     page.write_text(article_page(extra_body='<div class="tip-jar"><p>Buy the harbour reporters a coffee '
@@ -271,7 +271,7 @@ def test_the_rule_copied_from_a_leaked_block_removes_it(tmp_path):
 
 def test_the_snippet_copied_from_a_removal_turns_that_rule_off_for_the_site(tmp_path):
     import html as html_lib
-    from scraper.clean import CleanOptions, clean_html
+    from scraper.clean.cleaner import CleanOptions, clean_html
     page = tmp_path / "in" / "p.html"
     page.parent.mkdir()
     page.write_text(article_page(extra_body="<p>Our free weekly digest of harbour news lands in time for the "

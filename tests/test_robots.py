@@ -11,8 +11,8 @@ import pytest
 
 from faultserver import FaultServer
 from scraper.errors import SkippedError
-from scraper.fetch import Fetcher, FetchOptions
-from scraper.robots import ROBOTS_MAX_BYTES, RobotsCache
+from scraper.crawl.fetch import Fetcher, FetchOptions
+from scraper.crawl.robots import ROBOTS_MAX_BYTES, RobotsCache
 
 OPTIONS = FetchOptions(allow_private=True, connect_timeout=2, read_timeout=2, retries=1,
                        backoff_base=0.01, backoff_cap=0.02, robots_timeout=2)
@@ -163,7 +163,7 @@ def test_crawl_delay_is_capped_and_the_cap_is_logged(fault_server: FaultServer,
     fault_server.robots_txt = "User-agent: *\nCrawl-delay: 100000000\n"
     cache = RobotsCache(OPTIONS)
     try:
-        with caplog.at_level(logging.INFO, logger="scraper.robots"):
+        with caplog.at_level(logging.INFO, logger="scraper.crawl.robots"):
             assert cache.crawl_delay(fault_server.url("/")) == 60.0
     finally:
         cache.close()

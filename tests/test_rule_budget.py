@@ -15,8 +15,8 @@ import pytest
 from pages import PARAGRAPHS, article_page
 from scraper import CleanOptions, clean_html, clean_text
 from scraper.errors import RuleTimeoutError
-from scraper.rulebudget import RuleBudget
-from scraper.rules import RuleBook, load_rule_file
+from scraper.clean.budget import RuleBudget
+from scraper.clean.rules import RuleBook, load_rule_file
 
 # `(a|aa)+$` backtracks exponentially on a run of a's that does not end the string, in `re` and
 # in `regex` alike; `(a+)+$` does in `re` (regex optimises that one).

@@ -6,8 +6,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from scraper.clean import rulebook
-from scraper.pipeline import BatchOptions, Input, clean_input
+from scraper.clean.cleaner import rulebook
+from scraper.run.batch import BatchOptions, Input, clean_input
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -7,7 +7,7 @@ import pytest
 import scraper
 from pages import PARAGRAPHS, article_page
 from scraper.errors import RuleError
-from scraper.rules import BEM_MODIFIER, RuleBook, load_rule_file
+from scraper.clean.rules import BEM_MODIFIER, RuleBook, load_rule_file
 
 
 def write(tmp_path, text: str):

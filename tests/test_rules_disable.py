@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pages import article_page
-from scraper.clean import CleanOptions, clean_html
+from scraper.clean.cleaner import CleanOptions, clean_html
 from scraper.errors import RuleError
-from scraper.rules import load_rule_file
+from scraper.clean.rules import load_rule_file
 
 PROMO = "<p>Our free weekly digest of harbour news lands in time for the Friday market.</p>"
 OTHER_SITE = "https://elsewhere.example.org/story"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scraper.schedule import Politeness, Scheduler
-from scraper.state import CrawlState
+from scraper.crawl.schedule import Politeness, Scheduler
+from scraper.crawl.state import CrawlState
 
 
 def scheduler(tmp_path: Path, urls: list[str], **politeness: object) -> Scheduler:

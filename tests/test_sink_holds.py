@@ -1,5 +1,5 @@
 """Every sink says what it holds, so resuming a crawl works the same for each kind, and a sink of
-a new kind needs no change in `scraper.resume`."""
+a new kind needs no change in `scraper.crawl.resume`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from scraper.article import Article, Failure
-from scraper.resume import drop_failures, reconcile
+from scraper.crawl.resume import drop_failures, reconcile
 from scraper.sinks import Held, SinkOptions, open_sink
-from scraper.state import CrawlState
+from scraper.crawl.state import CrawlState
 
 URLS = ["http://a.test/1", "http://a.test/2", "http://a.test/3"]
 
@@ -41,7 +41,7 @@ def test_a_sink_lists_what_it_holds_and_drops_the_failures_it_is_told_to(tmp_pat
 
 
 class MemorySink:
-    """A sink of a kind `scraper.resume` has never heard of."""
+    """A sink of a kind `scraper.crawl.resume` has never heard of."""
 
     resumable = True
     output = "memory"

@@ -90,7 +90,7 @@ def test_a_50_mb_stream_runs_in_constant_memory() -> None:
 def test_a_batch_without_learning_takes_its_pages_as_it_goes() -> None:
     from itertools import count, islice
 
-    from scraper.pipeline import BatchOptions, run_batch
+    from scraper.run.batch import BatchOptions, run_batch
     from scraper.sources import Page
 
     endless = (Page(f"stream:{n}", article_page(title=f"Harbour story {n}"), url=f"{URL}-{n}") for n in count())

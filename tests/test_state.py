@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from scraper.state import CrawlState, Outcome, default_state_path
+from scraper.crawl.state import CrawlState, Outcome, default_state_path
 from scraper.urls import normalise
 
 

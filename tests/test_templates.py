@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from scraper.article import Article
-from scraper.clean import CleanOptions, clean_html
+from scraper.clean.cleaner import CleanOptions, clean_html
 from scraper.errors import InputError, RuleError
-from scraper.pipeline import BatchOptions, Input, find_inputs, learn_rule_file, run_batch
-from scraper.rules import load_rule_file
-from scraper.store import open_store
-from scraper.blocks import TemplateOptions, fingerprint_page
-from scraper.templates import TemplateLearner, learn, to_toml
+from scraper.run.batch import BatchOptions, Input, find_inputs, learn_rule_file, run_batch
+from scraper.clean.rules import load_rule_file
+from scraper.sinks.store import open_store
+from scraper.learn.fingerprints import TemplateOptions, fingerprint_page
+from scraper.learn.templates import TemplateLearner, learn, to_toml
 from scraper.urls import site_of
 
 SITE = "harbourgazette.co.uk"

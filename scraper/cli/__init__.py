@@ -10,8 +10,8 @@ their `--dask` runs. `scraper.cli:main` is the console script.
 from __future__ import annotations
 
 # Imported for their commands: each registers itself on `cli`.
-from . import clean, crawl, evaluation, review  # noqa: F401
-from .base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, SIZE, _size, cli, record, summarise, tally  # noqa: F401
+from scraper.cli import clean, crawl, evaluation, review  # noqa: F401
+from scraper.cli.base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, SIZE, _size, cli, record, summarise, tally  # noqa: F401
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "SIZE", "cli", "main", "record", "summarise", "tally"]
 

@@ -14,13 +14,13 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from .. import __name__ as _pkg
-from ..article import Article, Failure
-from ..clean import CleanOptions, cleaner_for
-from ..errors import ScraperError
-from ..sinks.base import write_result
-from ..sinks.records import SHAPES as _SHAPES
-from ..store import Store
+from scraper import __name__ as _pkg
+from scraper.article import Article, Failure
+from scraper.clean.cleaner import CleanOptions, cleaner_for
+from scraper.errors import ScraperError
+from scraper.sinks.base import write_result
+from scraper.sinks.records import SHAPES as _SHAPES
+from scraper.sinks.store import Store
 
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

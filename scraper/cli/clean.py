@@ -11,23 +11,23 @@ from dataclasses import replace
 
 import click
 
-from .. import __name__ as _pkg
-from ..article import Article, Failure
-from ..errors import ScraperError
-from ..pipeline import BatchOptions, Input, clean_input, find_inputs, run_batch
-from ..sources import FORMATS, RecordOptions, SourceOptions, open_sources
-from ..newsletters import MailOptions
-from ..templates import TemplateLearner
-from ..outfiles import reason_of
-from ..sinks import SinkOptions
-from ..sinks.dedupe import MODES as _DEDUPE_MODES
-from ..sinks.parquet import ParquetOptions
-from ..store import open_store
-from .base import (
+from scraper import __name__ as _pkg
+from scraper.article import Article, Failure
+from scraper.errors import ScraperError
+from scraper.run.batch import BatchOptions, Input, clean_input, find_inputs, run_batch
+from scraper.sources import FORMATS, RecordOptions, SourceOptions, open_sources
+from scraper.newsletters import MailOptions
+from scraper.learn.templates import TemplateLearner
+from scraper.sinks.outfiles import reason_of
+from scraper.sinks import SinkOptions
+from scraper.sinks.dedupe import MODES as _DEDUPE_MODES
+from scraper.sinks.parquet import ParquetOptions
+from scraper.sinks.store import open_store
+from scraper.cli.base import (
     EXIT_FAILED, _clean_options, cli, _examples, _fail_usage, _limit, _progress, record,
     _record_shape_option, _size, page_limit_options, summarise, verbose_option,
 )
-from .cluster import _clean_on_cluster
+from scraper.cli.cluster import _clean_on_cluster
 
 
 _CLEAN_EXAMPLES = _examples(
@@ -226,8 +226,8 @@ def show(file: str, explain: bool, url: str | None, rules: tuple[str, ...], html
 
 
 def _show_html(item: Input, article: Article, options: BatchOptions, target: str) -> None:
-    from ..pipeline import read_input
-    from ..review import page_document, page_item
+    from scraper.run.batch import read_input
+    from scraper.review import page_document, page_item
     data = read_input(item, options.clean.max_bytes)
     is_text = item.source.lower().endswith((".txt", ".txt.gz")) or not data.lstrip()[:1] == b"<"
     try:

@@ -12,19 +12,19 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from ..crawl import CrawlOptions
-from ..errors import ScraperError
-from ..pipeline import BatchOptions
-from ..outfiles import reason_of
-from .base import _fail_usage, _group, summarise
+from scraper.crawl.job import CrawlOptions
+from scraper.errors import ScraperError
+from scraper.run.batch import BatchOptions
+from scraper.sinks.outfiles import reason_of
+from scraper.cli.base import _fail_usage, _group, summarise
 
 
 def _clean_on_cluster(inputs: tuple[str, ...], output: str, options: BatchOptions, address: str,
                       size: int, quiet: bool) -> None:
     """`clean --dask`: every partition without a marker runs on the cluster (one page at a time
     per worker process); the summary covers the whole job, earlier runs' partitions included."""
-    from ..run.dask import DaskExecutor
-    from ..run.partitions import partitions, run_partitions
+    from scraper.run.dask import DaskExecutor
+    from scraper.run.partitions import partitions, run_partitions
 
     if "-" in inputs or output == "-" or output.endswith((".jsonl", ".db", ".sqlite", ".sqlite3")):
         _fail_usage("--dask reads files and writes a folder of parts: give input paths and -o FOLDER")
@@ -69,8 +69,8 @@ def _crawl_on_cluster(urls: str, output: str, options: CrawlOptions, address: st
                       state_path: str | None, quiet: bool) -> None:
     """`crawl --dask`: each partition of the URLs is a crawl job of its own on the cluster; the
     summary merges them all."""
-    from ..run.crawlparts import domain_partitions, run_crawl_partitions
-    from ..run.dask import DaskExecutor
+    from scraper.crawl.parts import domain_partitions, run_crawl_partitions
+    from scraper.run.dask import DaskExecutor
 
     if output == "-" or output.endswith((".jsonl", ".db", ".sqlite", ".sqlite3")) or state_path:
         _fail_usage("--dask writes a folder of parts, each with its own state: give -o FOLDER, no --state")

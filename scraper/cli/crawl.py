@@ -11,17 +11,17 @@ from dataclasses import replace
 
 import click
 
-from .. import __name__ as _pkg
-from ..crawl import Crawl, CrawlOptions
-from ..errors import ScraperError
-from ..fetch import DEFAULT_USER_AGENT, FetchOptions
-from ..sinks import SinkOptions
-from ..store import open_store
-from .base import (
+from scraper import __name__ as _pkg
+from scraper.crawl.job import Crawl, CrawlOptions
+from scraper.errors import ScraperError
+from scraper.crawl.fetch import DEFAULT_USER_AGENT, FetchOptions
+from scraper.sinks import SinkOptions
+from scraper.sinks.store import open_store
+from scraper.cli.base import (
     EXIT_FAILED, EXIT_OK, _clean_options, cli, _examples, _fail_usage, _group, _limit, _progress,
     _record_shape_option, _size, page_limit_options, summarise, tally, verbose_option,
 )
-from .cluster import _crawl_on_cluster
+from scraper.cli.cluster import _crawl_on_cluster
 
 
 def _load(job: Crawl, urls: str) -> None:

@@ -7,9 +7,9 @@ import sys
 import click
 from tqdm import tqdm
 
-from ..errors import ScraperError
-from ..evaluate import EvalOptions, default_systems, evaluate, render_markdown
-from .base import cli, _examples, _fail_usage, verbose_option
+from scraper.errors import ScraperError
+from scraper.evaluation.runner import EvalOptions, default_systems, evaluate, render_markdown
+from scraper.cli.base import cli, _examples, _fail_usage, verbose_option
 
 
 _EVAL_EXAMPLES = _examples(
@@ -51,7 +51,7 @@ def eval_command(dataset: str, limit: int | None, per_page: str | None, worst: i
     crossval = None
     try:
         if folds:
-            from ..crossval import cross_validate
+            from scraper.evaluation.crossval import cross_validate
             crossval = cross_validate(dataset, folds, options, on_page=on_page)
             report = crossval.in_sample
         else:
@@ -63,5 +63,5 @@ def eval_command(dataset: str, limit: int | None, per_page: str | None, worst: i
             bar.close()
     click.echo(render_markdown(report, compare=("scraper", "trafilatura"), worst=worst))
     if crossval is not None:
-        from ..crossval import render_crossval
+        from scraper.evaluation.crossval import render_crossval
         click.echo(render_crossval(crossval))

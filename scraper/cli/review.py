@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from ..errors import ScraperError
-from ..pipeline import learn_rule_file
-from .base import EXIT_FAILED, EXIT_OK, _clean_options, cli, _examples, _fail_usage, verbose_option
+from scraper.errors import ScraperError
+from scraper.run.batch import learn_rule_file
+from scraper.cli.base import EXIT_FAILED, EXIT_OK, _clean_options, cli, _examples, _fail_usage, verbose_option
 
 
 _RULES_EXAMPLES = _examples(
@@ -81,7 +81,7 @@ def review_command(inputs: tuple[str, ...], output: str, saved_html: str | None,
     INPUTS are stores written by `clean` or `crawl` (.db/.sqlite, .jsonl) or pages and folders,
     cleaned on the fly. The report opens from file:// with no server and no network.
     """
-    from ..review import ReviewOptions, write_review
+    from scraper.review import ReviewOptions, write_review
     options = ReviewOptions(clean=_clean_options(rules), saved_html=saved_html, jobs=jobs,
                             learn_templates=not no_learn)
     try:
@@ -112,7 +112,7 @@ def rules_check(file: str, pages: tuple[str, ...], rules: tuple[str, ...]) -> No
     Checks TOML syntax, unknown keys, regexes (they compile, and none runs away on adversarial
     text), selectors and `disable` names. Exit code 1 when the file has problems.
     """
-    from ..review import CheckOptions, check_rule_file
+    from scraper.review import CheckOptions, check_rule_file
     report = check_rule_file(file, list(pages), CheckOptions(clean=_clean_options(rules)))
     for line in report.problems:
         click.echo(f"error: {line}")

@@ -33,11 +33,11 @@ try:
 except ImportError as exc:  # pragma: no cover - said plainly, with the command that fixes it
     raise ImportError("scraper.integrations.scrapy needs Scrapy: pip install 'scraper[scrapy]'") from exc
 
-from ..article import FIELDS, Article, Failure
-from ..clean import Cleaner, CleanOptions
-from ..pagepool import PageLimits
-from ..run.executors import LocalProcesses, Stream
-from ..workers import clean_page
+from scraper.article import FIELDS, Article, Failure
+from scraper.clean.cleaner import Cleaner, CleanOptions
+from scraper.run.pagepool import PageLimits
+from scraper.run.executors import LocalProcesses, Stream
+from scraper.crawl.workers import clean_page
 
 
 class CleanPipeline:

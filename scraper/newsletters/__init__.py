@@ -13,8 +13,8 @@ The template rules are data, in `scraper/rulesets/email/`.
 
 from __future__ import annotations
 
-from .cleaner import MailOptions, clean_message, email_rule_files, fingerprint_message
-from .reader import EML_SUFFIXES, MBOX_SUFFIXES, MessageRef, expand, is_maildir, looks_like_message, maildir_files, read_span
+from scraper.newsletters.cleaner import MailOptions, clean_message, email_rule_files, fingerprint_message
+from scraper.newsletters.reader import EML_SUFFIXES, MBOX_SUFFIXES, MessageRef, expand, is_maildir, looks_like_message, maildir_files, read_span
 
 __all__ = [
     "EML_SUFFIXES",

@@ -1,6 +1,6 @@
 """Clean one e-mail message into an article (or, for a digest, one article per story).
 
-The steps mirror `scraper.clean`: parse, prune by rules (the shipped web rules plus the e-mail
+The steps mirror `scraper.clean.cleaner`: parse, prune by rules (the shipped web rules plus the e-mail
 template rules in `rulesets/email/`), take the text, filter lines by rules. The metadata comes
 from the headers instead of the page, and the text from every block the rules left (see
 `markup`), not from trafilatura, which looks for an article among page chrome an e-mail lacks.
@@ -11,19 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from importlib import resources
 
-from ..article import Article, Removal
-from ..blocks import PagePrint, TemplateOptions, fingerprint
-from ..clean import Cleaner, CleanOptions, cleaner_for
-from ..parse import parse_html
-from ..errors import ExtractionError
-from ..filters import filter_lines
-from ..prune import prune
-from ..rules import RuleFile, RuleSet
-from .digest import split_stories
-from .forward import unforward_html, unforward_text
-from .markup import (VIEW_ONLINE, Block, byline, drop_links_to, html_blocks, list_urls, prepare, strip_tracking, strip_tracking_in_text, text_blocks,
+from scraper.article import Article, Removal
+from scraper.learn.fingerprints import PagePrint, TemplateOptions, fingerprint
+from scraper.clean.cleaner import Cleaner, CleanOptions, cleaner_for
+from scraper.clean.parse import parse_html
+from scraper.errors import ExtractionError
+from scraper.clean.filters import filter_lines
+from scraper.clean.prune import prune
+from scraper.clean.rules import RuleFile, RuleSet
+from scraper.newsletters.digest import split_stories
+from scraper.newsletters.forward import unforward_html, unforward_text
+from scraper.newsletters.markup import (VIEW_ONLINE, Block, byline, drop_links_to, html_blocks, list_urls, prepare, strip_tracking, strip_tracking_in_text, text_blocks,
                      title_link)
-from .message import Headers, attached_message, body, parse_message, read_headers, sender_key
+from scraper.newsletters.message import Headers, attached_message, body, parse_message, read_headers, sender_key
 
 # A forwarding e-mail with less than this of its own is only a wrapper round the attachment.
 _WRAPPER_WORDS = 60

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .markup import Block
+from scraper.newsletters.markup import Block
 
 _NUMBERING = re.compile(r"^\s*(\d{1,2}[.):]|[#№]\d{1,2}[.:]?)\s+")
 _READ_MORE = re.compile(

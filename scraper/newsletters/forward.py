@@ -14,8 +14,8 @@ import re
 
 from lxml.html import HtmlElement
 
-from ..article import Removal
-from .message import Headers, iso_date, sender
+from scraper.article import Removal
+from scraper.newsletters.message import Headers, iso_date, sender
 
 _MARKER = re.compile(
     r"^\s*(-{3,}\s*(forwarded message|original message)\s*-{3,}|begin forwarded message:?|_{10,})\s*",

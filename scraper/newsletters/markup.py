@@ -14,8 +14,8 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from lxml.html import HtmlElement
 
-from ..article import Removal
-from ..urls import is_tracking_param
+from scraper.article import Removal
+from scraper.urls import is_tracking_param
 
 # Tracking added by newsletter platforms on top of the web's (urls.TRACKING_PARAMS):
 # beehiiv's `last_resource_guid`, Substack's `r` (the reader's referral code) and `isFreemail`,

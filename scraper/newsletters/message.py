@@ -19,8 +19,8 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
-from ..decode import decode_bytes
-from ..errors import ExtractionError, InputError
+from scraper.clean.decode import decode_bytes
+from scraper.errors import ExtractionError, InputError
 
 # Errors the stdlib header parser is known to raise on hostile headers instead of recording
 # a defect; a bad header must cost that header, never the message.
@@ -92,7 +92,7 @@ def header(message: Message, name: str) -> str | None:
 def iso_date(value: str | None) -> str | None:
     """An RFC 5322 date (or the "Tue, 7 Oct 2025 at 06:00" and "Tuesday, October 7, 2025
     6:00 AM" forms of forwarding blocks) as an ISO 8601 day, `YYYY-MM-DD`, the sender's local
-    day: the one form web records use too (scraper.dates); None when it cannot be read."""
+    day: the one form web records use too (scraper.clean.dates); None when it cannot be read."""
     if not value:
         return None
     # Outlook's forms first: the RFC parser reads "4:30 PM" as 04:30.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import InputError, too_large
+from scraper.errors import InputError, too_large
 
 EML_SUFFIXES = (".eml",)
 MBOX_SUFFIXES = (".mbox", ".mbx")

@@ -5,9 +5,9 @@ fly) and writes `index.html` plus one file per page, openable from `file://` wit
 `check_rule_file` validates a user rule file and says what it would change on given pages.
 """
 
-from .build import ReviewOptions, ReviewResult, page_document, write_review
-from .check import CheckOptions, CheckReport, check_rule_file
-from .sources import page_item
+from scraper.review.build import ReviewOptions, ReviewResult, page_document, write_review
+from scraper.review.check import CheckOptions, CheckReport, check_rule_file
+from scraper.review.sources import page_item
 
 __all__ = ["CheckOptions", "CheckReport", "ReviewOptions", "ReviewResult", "check_rule_file", "page_document", "page_item",
            "write_review"]

@@ -13,13 +13,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..article import Article
-from ..clean import CleanOptions
-from ..errors import InputError
-from ..pipeline import BatchOptions, Input, find_inputs, read_input, run_batch
-from .provenance import RuleInfo, rule_index
-from .render import index_html, page_html, summary
-from .sources import Item, Raw, SavedPages, is_store, read_store, review
+from scraper.article import Article
+from scraper.clean.cleaner import CleanOptions
+from scraper.errors import InputError
+from scraper.run.batch import BatchOptions, Input, find_inputs, read_input, run_batch
+from scraper.review.provenance import RuleInfo, rule_index
+from scraper.review.render import index_html, page_html, summary
+from scraper.review.sources import Item, Raw, SavedPages, is_store, read_store, review
 
 _MARKER = ".scraper-review"
 _ASSETS = ("review.css", "review.js")

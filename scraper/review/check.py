@@ -17,12 +17,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..article import Article
-from ..clean import Cleaner, CleanOptions
-from ..errors import RuleError
-from ..pipeline import BatchOptions, clean_input, find_inputs
-from ..rules import _parse  # the loader's own validation, one entry at a time
-from .provenance import rule_index
+from scraper.article import Article
+from scraper.clean.cleaner import Cleaner, CleanOptions
+from scraper.errors import RuleError
+from scraper.run.batch import BatchOptions, clean_input, find_inputs
+from scraper.clean.rules import _parse  # the loader's own validation, one entry at a time
+from scraper.review.provenance import rule_index
 
 _TOP = ("domains", "text_markers", "html", "text", "disable")
 # Inputs on which a badly nested pattern backtracks for seconds; a sound one takes microseconds.

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from ..urls import declared_host, known_url
+from scraper.urls import declared_host, known_url
 
 _WORD = re.compile(r"\w+")
 _NON_WORD = re.compile(r"[\W_]+")

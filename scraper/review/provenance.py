@@ -121,5 +121,5 @@ def describe(name: str, index: dict[str, RuleInfo]) -> RuleInfo:
         return index[name]
     if name.startswith("template-"):
         return RuleInfo(name, "template", "learned site template",
-                        "a block that recurs on most pages of this site (scraper.templates)")
+                        "a block that recurs on most pages of this site (scraper.learn.templates)")
     return RuleInfo(name or "unnamed", "html", "unknown file", "")

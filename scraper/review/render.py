@@ -15,8 +15,8 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from .model import Block, PageReview, words
-from .provenance import RuleInfo, describe
+from scraper.review.model import Block, PageReview, words
+from scraper.review.provenance import RuleInfo, describe
 
 CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'none'; "
        "connect-src 'none'; frame-src 'none'; form-action 'none'; base-uri 'none'")

@@ -14,7 +14,7 @@ from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
-from .model import norm
+from scraper.review.model import norm
 
 _TAGS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "figcaption", "dd", "div", "aside", "section")
 _IDENT = re.compile(r"^-?[A-Za-z_][\w-]*$")

@@ -12,12 +12,12 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-from ..clean import CleanOptions, clean_html, parse_html
-from ..decode import decode_bytes
-from ..errors import CONTAINED, InputError
-from ..pipeline import HTML_SUFFIXES, TEXT_SUFFIXES, Input, read_input
-from .model import MAX_LINES, PageReview, norm, ordered, unordered
-from .selectors import full_text, leak_selectors
+from scraper.clean.cleaner import CleanOptions, clean_html, parse_html
+from scraper.clean.decode import decode_bytes
+from scraper.errors import CONTAINED, InputError
+from scraper.run.batch import HTML_SUFFIXES, TEXT_SUFFIXES, Input, read_input
+from scraper.review.model import MAX_LINES, PageReview, norm, ordered, unordered
+from scraper.review.selectors import full_text, leak_selectors
 
 _SQLITE = (".db", ".sqlite", ".sqlite3")
 _META = ("title", "author", "date", "sitename", "language", "url", "canonical_url", "description",

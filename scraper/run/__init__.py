@@ -5,6 +5,6 @@ Executors take plain callables and counts, never batch or crawl options, so that
 the crawl and the cluster code can all use them without importing each other.
 """
 
-from .executors import Executor, InProcess, LocalProcesses, Stream, executor_for
+from scraper.run.executors import Executor, InProcess, LocalProcesses, Stream, executor_for
 
 __all__ = ["Executor", "InProcess", "LocalProcesses", "Stream", "executor_for"]

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
-from ..errors import ClusterError
+from scraper.errors import ClusterError
 
 T = TypeVar("T")
 R = TypeVar("R")

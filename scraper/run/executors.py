@@ -2,7 +2,7 @@
 in while a job runs (a crawl's cleaning), each page under the same time and memory limits.
 
     >>> from scraper.run import executor_for
-    >>> from scraper.pagepool import PageLimits
+    >>> from scraper.run.pagepool import PageLimits
     >>> executor = executor_for(jobs=2, limits=PageLimits(timeout=30, memory=2 << 30))
     >>> for task, result in executor.map(len, ["a", "bb"], lambda t: (t,), lambda t, why: -1):
     ...     print(task, result)
@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, Protocol, TypeVar
 
-from ..pagepool import Feed, PageLimits, PagePool
+from scraper.run.pagepool import Feed, PageLimits, PagePool
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -75,9 +75,9 @@ class _InlineStream(Generic[T, R]):
 
 
 class LocalProcesses:
-    """Up to `jobs` worker processes on this machine (`scraper.pagepool`): each page is held to
+    """Up to `jobs` worker processes on this machine (`scraper.run.pagepool`): each page is held to
     `limits`; a page that hangs, bloats or crashes its worker is failed and the worker replaced.
-    Workers die with this process and never keep a crawl's state lock (see `scraper.statefile`)."""
+    Workers die with this process and never keep a crawl's state lock (see `scraper.crawl.statefile`)."""
 
     def __init__(self, jobs: int, limits: PageLimits) -> None:
         self.jobs, self.limits = max(1, jobs), limits

@@ -24,13 +24,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..article import Article
-from ..errors import OutputError
-from ..clean import Cleaner, cleaner_for
-from ..pipeline import BatchOptions, Input, find_inputs, run_batch
-from ..sinks.base import write_result
-from ..store import StreamStore
-from .executors import Executor
+from scraper.article import Article
+from scraper.errors import OutputError
+from scraper.clean.cleaner import Cleaner, cleaner_for
+from scraper.run.batch import BatchOptions, Input, find_inputs, run_batch
+from scraper.sinks.base import write_result
+from scraper.sinks.store import StreamStore
+from scraper.run.executors import Executor
 
 log = logging.getLogger(__name__)
 

@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from ..errors import InputError, OutputError
-from ..outfiles import reason_of
-from .base import Held, Sink
-from .dedupe import Dedupe, DedupeMode, Deduped
-from .folder import FolderStore
-from .jsonl import JsonlSink, StreamSink
-from .parquet import ParquetOptions, ParquetSink
-from .records import RecordShape, record_id, shape_record
-from .sqlite import SqliteSink
+from scraper.errors import InputError, OutputError
+from scraper.sinks.outfiles import reason_of
+from scraper.sinks.base import Held, Sink
+from scraper.sinks.dedupe import Dedupe, DedupeMode, Deduped
+from scraper.sinks.folder import FolderStore
+from scraper.sinks.jsonl import JsonlSink, StreamSink
+from scraper.sinks.parquet import ParquetOptions, ParquetSink
+from scraper.sinks.records import RecordShape, record_id, shape_record
+from scraper.sinks.sqlite import SqliteSink
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst")

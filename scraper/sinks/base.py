@@ -1,6 +1,6 @@
 """What every sink offers: take results, close durably, and say what it already holds.
 
-The last three methods are what resuming a crawl needs (`scraper.resume`), so resuming never
+The last three methods are what resuming a crawl needs (`scraper.crawl.resume`), so resuming never
 asks which kind of sink it has: `checkpoint` makes what was written durable and returns marks
 (offsets, times) the crawl state keeps; `held_since` lists the records written after those
 marks (all of them when `dirty` and the sink has no finer marks); `drop_failures` removes the
@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import NamedTuple, Protocol
 
-from ..article import Article, Failure
-from ..errors import RecordError
-from ..templatefile import SiteTemplate
+from scraper.article import Article, Failure
+from scraper.errors import RecordError
+from scraper.sinks.templatefile import SiteTemplate
 
 Marks = Callable[[str], "str | None"]  # a saved mark by name (the crawl state's `get`)
 

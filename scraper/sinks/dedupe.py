@@ -19,9 +19,9 @@ import re
 from dataclasses import replace
 from typing import Any, Literal
 
-from ..article import Article
-from ..errors import OutputError
-from .records import record_id
+from scraper.article import Article
+from scraper.errors import OutputError
+from scraper.sinks.records import record_id
 
 DedupeMode = Literal["exact", "near"]
 MODES: tuple[str, ...] = ("exact", "near")

@@ -10,14 +10,14 @@ from pathlib import Path
 
 from collections.abc import Callable, Iterator
 
-from ..article import Article, Failure
-from ..errors import InputError, OutputError, RecordError
-from ..markdown import to_markdown
-from ..outfiles import Outcomes, OutputLock, compact, cut_torn_tail, json_line as _line, utc_now as _now
-from ..templatefile import SiteTemplate, TemplateFile
-from .base import Held, Marks
-from .lines import lines_after
-from .records import flat_record
+from scraper.article import Article, Failure
+from scraper.errors import InputError, OutputError, RecordError
+from scraper.sinks.markdown import to_markdown
+from scraper.sinks.outfiles import Outcomes, OutputLock, compact, cut_torn_tail, json_line as _line, utc_now as _now
+from scraper.sinks.templatefile import SiteTemplate, TemplateFile
+from scraper.sinks.base import Held, Marks
+from scraper.sinks.lines import lines_after
+from scraper.sinks.records import flat_record
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -151,7 +151,7 @@ class FolderStore:
     def output(self) -> str:
         return str(self.path)
 
-    # --- what it holds, for resuming a crawl (scraper.resume) ---------------------------------
+    # --- what it holds, for resuming a crawl (scraper.crawl.resume) ---------------------------------
 
     def checkpoint(self) -> dict[str, int]:
         self._failures.flush()

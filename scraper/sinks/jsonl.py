@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
-from ..article import Article, Failure
-from ..outfiles import Outcomes, OutputLock, utc_now
-from ..templatefile import SiteTemplate, TemplateFile
-from .base import Held, Marks
-from .lines import CompressedLines, PlainLines, codec_for, line_source
-from .records import RecordShape, json_bytes, shape_record
+from scraper.article import Article, Failure
+from scraper.sinks.outfiles import Outcomes, OutputLock, utc_now
+from scraper.sinks.templatefile import SiteTemplate, TemplateFile
+from scraper.sinks.base import Held, Marks
+from scraper.sinks.lines import CompressedLines, PlainLines, codec_for, line_source
+from scraper.sinks.records import RecordShape, json_bytes, shape_record
 
 _SUFFIXES = (".jsonl.gz", ".jsonl.zst", ".jsonl")
 
@@ -95,7 +95,7 @@ class JsonlSink:
         finally:
             self._lock.release()
 
-    # --- what it holds, for resuming a crawl (scraper.resume) ---------------------------------
+    # --- what it holds, for resuming a crawl (scraper.crawl.resume) ---------------------------------
 
     def checkpoint(self) -> dict[str, int]:
         self._articles.sync()

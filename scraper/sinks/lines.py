@@ -1,7 +1,7 @@
 """Destinations for JSON lines: a plain file, a compressed file (`.gz`, `.zst`).
 
 Each keeps one line per source across runs. A plain file is appended to and compacted at
-close (`scraper.outfiles.compact`), and its byte offsets mark what a crawl has made durable. A
+close (`scraper.sinks.outfiles.compact`), and its byte offsets mark what a crawl has made durable. A
 compressed stream cannot be cut or compacted in place, so a run writes its lines to a hidden
 `.<name>.partial` beside the file and, at close, merges the old file's records (those of
 sources not written again) and its own into a new file renamed over the old one. A partial
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Protocol
 
-from ..outfiles import compact, cut_torn_tail, line_source
+from scraper.sinks.outfiles import compact, cut_torn_tail, line_source
 
 _CHUNK = 1 << 16
 
@@ -56,7 +56,7 @@ class Zstd:
         try:
             import zstandard
         except ImportError as exc:  # pragma: no cover - a core dependency
-            from ..errors import OutputError
+            from scraper.errors import OutputError
             raise OutputError("writing .zst needs zstandard: pip install zstandard") from exc
         self._zstd = zstandard
 

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..article import FIELDS, Article, Failure
-from ..errors import OutputError, RecordError
-from ..outfiles import Outcomes, OutputLock, utc_now
-from ..templatefile import SiteTemplate, TemplateFile
-from .base import Held, Marks
-from .lines import PlainLines, line_source
-from .records import RecordShape, json_bytes, shape_record
+from scraper.article import FIELDS, Article, Failure
+from scraper.errors import OutputError, RecordError
+from scraper.sinks.outfiles import Outcomes, OutputLock, utc_now
+from scraper.sinks.templatefile import SiteTemplate, TemplateFile
+from scraper.sinks.base import Held, Marks
+from scraper.sinks.lines import PlainLines, line_source
+from scraper.sinks.records import RecordShape, json_bytes, shape_record
 
 log = logging.getLogger(__name__)
 PIP_HINT = "writing .parquet needs pyarrow: pip install pyarrow"

@@ -13,9 +13,9 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from ..article import Article
-from ..errors import RecordError
-from ..outfiles import utc_now
+from scraper.article import Article
+from scraper.errors import RecordError
+from scraper.sinks.outfiles import utc_now
 
 RecordShape = Literal["flat", "nested"]
 SHAPES: tuple[str, ...] = ("flat", "nested")

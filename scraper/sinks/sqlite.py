@@ -6,12 +6,12 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ..article import FIELDS, Article, Failure
-from ..errors import OutputError, RecordError
-from ..outfiles import OutputLock, reason_of, utc_now as _now
-from ..templatefile import SiteTemplate
-from .base import Held, Marks
-from .records import json_bytes, record_id
+from scraper.article import FIELDS, Article, Failure
+from scraper.errors import OutputError, RecordError
+from scraper.sinks.outfiles import OutputLock, reason_of, utc_now as _now
+from scraper.sinks.templatefile import SiteTemplate
+from scraper.sinks.base import Held, Marks
+from scraper.sinks.records import json_bytes, record_id
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (

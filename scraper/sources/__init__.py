@@ -16,13 +16,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import IO
 
-from ..errors import InputError
-from .files import HTML_SUFFIXES, TEXT_SUFFIXES, find_inputs, stdin_input
-from .jsonl import JSONL_SUFFIXES, JsonlSource, RecordOptions
-from .page import EMAIL, HTML, TEXT, Page, Source
-from .parquet import PARQUET_SUFFIXES, ParquetSource, require_pyarrow
-from .stdin import sniff
-from .warc import WARC_SUFFIXES, WarcSource
+from scraper.errors import InputError
+from scraper.sources.files import HTML_SUFFIXES, TEXT_SUFFIXES, find_inputs, stdin_input
+from scraper.sources.jsonl import JSONL_SUFFIXES, JsonlSource, RecordOptions
+from scraper.sources.page import EMAIL, HTML, TEXT, Page, Source
+from scraper.sources.parquet import PARQUET_SUFFIXES, ParquetSource, require_pyarrow
+from scraper.sources.stdin import sniff
+from scraper.sources.warc import WARC_SUFFIXES, WarcSource
 
 __all__ = ["FORMATS", "HTML_SUFFIXES", "TEXT_SUFFIXES", "Page", "RecordOptions", "Source", "SourceOptions",
            "Sources", "find_inputs", "open_sources", "stdin_input"]

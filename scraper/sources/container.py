@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import IO
 
-from .page import Page
+from scraper.sources.page import Page
 
 
 class RecordContainer:

@@ -11,9 +11,9 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .. import newsletters as mail
-from ..savedpages import read_index
-from .page import Page
+from scraper import newsletters as mail
+from scraper.sources.savedpages import read_index
+from scraper.sources.page import Page
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
 TEXT_SUFFIXES = (".txt", ".txt.gz")

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from ..errors import too_large
-from .container import RecordContainer
-from .page import HTML, Page
+from scraper.errors import too_large
+from scraper.sources.container import RecordContainer
+from scraper.sources.page import HTML, Page
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst")
 _CHUNK = 1 << 16

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from ..errors import InputError
-from .jsonl import RecordOptions, record_page
-from .page import Page
+from scraper.errors import InputError
+from scraper.sources.jsonl import RecordOptions, record_page
+from scraper.sources.page import Page
 
 PARQUET_SUFFIXES = (".parquet",)
 PARQUET_MISSING = "reading Parquet needs pyarrow: pip install pyarrow"

@@ -18,10 +18,10 @@ import zlib
 from collections.abc import Iterator
 from typing import IO
 
-from ..decode import HTML_TYPES, media_type
-from ..errors import InputError, too_large
-from .container import RecordContainer
-from .page import HTML, Page
+from scraper.clean.decode import HTML_TYPES, media_type
+from scraper.errors import InputError, too_large
+from scraper.sources.container import RecordContainer
+from scraper.sources.page import HTML, Page
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 

@@ -1,0 +1,404 @@
+"""Cleaning rules as data: TOML files grouped by concept, loaded and compiled once.
+
+A rule file may hold HTML rules (`[[html]]`: a CSS or XPath selector, a regex on class/id
+names, a regex on the text of a short heading whose block is removed, or the exact text of a
+block, as site templates are learned) and text rules (`[[text]]`: a regex that marks a whole
+line as promo). A file with `domains` is a site file and applies to those domains and their
+subdomains; `text_markers` let a site file apply to already-scraped text that carries no URL.
+Files without `domains` are generic and always apply. `disable = ["rule-name", ...]` turns
+rules of other files (shipped ones included) off wherever the disabling file applies.
+
+The user's rule files are untrusted: their regexes run on the `regex` engine under a time
+budget per match, so one with catastrophic backtracking cannot hang a batch (scraper.clean.budget).
+The shipped rules are ours and stay on `re`, the fast path.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from functools import partial
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Collection, Iterable
+
+import regex
+from lxml import etree
+from lxml.cssselect import CSSSelector
+from cssselect import SelectorError
+
+from scraper.errors import RuleError
+from scraper.clean.needles import needles
+from scraper.clean.budget import USER_RULE_TIMEOUT, first_budgeted, timed_out
+from scraper.urls import host_of
+
+# BEM modifiers ("content-header--social-icons-position") describe a variant of a block, not
+# what the block is: Wired's article header was taken for a share bar (AEB).
+BEM_MODIFIER = re.compile(r"--[\w-]*")
+_HTML_KINDS = ("css", "xpath", "attr", "heading", "exact")
+_MISS = object()
+_DEFAULT_MAX_WORDS = 30
+
+
+def normalise_text(text: str) -> str:
+    """Whitespace collapsed and casefolded: how `exact` rules compare an element's whole text."""
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True)
+class HtmlRule:
+    """Remove elements: by CSS selector, by class/id regex, the block under a heading, or by
+    exact text (`pattern` then holds the normalised text)."""
+
+    name: str
+    kind: str
+    pattern: str
+    expand: bool = False  # remove the small box around each match, not just the match
+    # Where it came from and how it runs, not what it is: two rules alike in these stay equal.
+    origin: str = field(default="", compare=False)
+    timeout: float | None = field(default=None, compare=False)  # per-match budget of a user regex
+
+    @property
+    def key(self) -> str:
+        return f"{self.origin}: {self.name}"
+
+
+@dataclass(frozen=True)
+class TextRule:
+    """Drop a whole line whose text matches `pattern` and has at most `max_words` words."""
+
+    name: str
+    pattern: re.Pattern[str] | regex.Pattern[str]
+    max_words: int = _DEFAULT_MAX_WORDS
+    # Lowercase substrings one of which every match contains, when the pattern guarantees
+    # some: a `str` search in C is ~100x cheaper than an unanchored regex search.
+    needles: tuple[str, ...] | None = None
+    # Small print that sites glue onto the end of a paragraph ("… As an Amazon Associate we
+    # earn from qualifying purchases."): a matching last sentence is cut off a longer line.
+    trim: bool = False
+    origin: str = field(default="", compare=False)
+    timeout: float | None = field(default=None, compare=False)  # set for user rules, run on `regex`
+
+    @property
+    def key(self) -> str:
+        return f"{self.origin}: {self.name}"
+
+    @property
+    def search(self) -> Callable[[str], Any]:
+        """The pattern's search, under the rule's time budget when it has one."""
+        if self.timeout is None:
+            return self.pattern.search
+        return partial(self.pattern.search, timeout=self.timeout)
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    """One TOML file: generic when `domains` is empty, else a site file."""
+
+    name: str
+    domains: tuple[str, ...]
+    text_markers: tuple[str, ...]
+    html: tuple[HtmlRule, ...]
+    text: tuple[TextRule, ...]
+    # Names of rules (from any file) that are off wherever this file applies.
+    disable: tuple[str, ...] = ()
+
+    def applies_to_host(self, host: str) -> bool:
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules that apply to one page, compiled for a single pass over the tree."""
+
+    selectors: tuple[tuple[HtmlRule, Callable[[Any], list]], ...]
+    attr: re.Pattern[str] | None
+    attr_names: tuple[str, ...]
+    heading: re.Pattern[str] | None
+    heading_names: tuple[str, ...]
+    text: tuple[TextRule, ...]
+    # `exact` rules by their normalised text: one dict lookup per block, however many rules.
+    exact: dict[str, HtmlRule] = field(default_factory=dict, hash=False)
+    # User `attr`/`heading` rules, each on its own under its time budget (a joined pattern could
+    # not say which rule ran out of time); tried after the shipped ones, as file order has it.
+    attr_budgeted: tuple[tuple[HtmlRule, regex.Pattern[str]], ...] = ()
+    heading_budgeted: tuple[tuple[HtmlRule, regex.Pattern[str]], ...] = ()
+    # Class strings repeat across elements and pages; matching each once is most of the speed.
+    _attr_memo: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    _trim: tuple[TextRule, ...] = field(init=False, compare=False, repr=False)
+    _text_plan: tuple[tuple[int, tuple[str, ...] | None, Callable[[str], Any], TextRule], ...] = field(
+        init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_trim", tuple(rule for rule in self.text if rule.trim))
+        # Plain tuples: the text rules run on every line, and attribute lookups add up.
+        object.__setattr__(self, "_text_plan", tuple((r.max_words, r.needles, r.search, r)
+                                                     for r in self.text))
+
+    @property
+    def has_attr_rules(self) -> bool:
+        return self.attr is not None or bool(self.attr_budgeted)
+
+    @property
+    def has_heading_rules(self) -> bool:
+        return self.heading is not None or bool(self.heading_budgeted)
+
+    def text_rule(self, line: str, words: int, skip: Collection[str] = ()) -> TextRule | None:
+        """The first text rule (in file order) that drops `line` of `words` words, if any; rules
+        keyed in `skip` are left out. Raises `RuleTimeoutError` when a user rule runs out of time."""
+        # Joining the rules into one alternation was measured 4x slower: Python's engine then
+        # tries every alternative at every position, while single anchored patterns fail fast.
+        lowered = line.lower()
+        plan = self._text_plan if not skip else tuple(p for p in self._text_plan if p[3].key not in skip)
+        rule = None
+        try:
+            for max_words, needles, search, rule in plan:
+                if words > max_words:
+                    continue
+                if needles is not None:
+                    # A loop, not any(): this runs for every rule on every line, and the generator
+                    # cost more than the substring tests themselves.
+                    for needle in needles:
+                        if needle in lowered:
+                            break
+                    else:
+                        continue
+                if search(line):
+                    return rule
+        except TimeoutError:  # only `regex` raises it, so only a user rule
+            raise timed_out(rule) from None
+        return None
+
+    def may_trim(self, line: str) -> bool:
+        """Whether some `trim` rule could match inside `line` (its needles occur in it)."""
+        if not self._trim:
+            return False
+        lowered = line.lower()
+        return any(rule.needles is None or any(n in lowered for n in rule.needles) for rule in self._trim)
+
+    def trailing_rule(self, sentence: str, words: int, skip: Collection[str] = ()) -> TextRule | None:
+        """The first `trim` rule that matches a paragraph's last `sentence`, if any."""
+        for rule in self._trim:
+            if words > rule.max_words or rule.key in skip:
+                continue
+            try:
+                if rule.search(sentence):
+                    return rule
+            except TimeoutError:
+                raise timed_out(rule) from None
+        return None
+
+    def heading_rule(self, text: str, skip: Collection[str] = ()) -> str | None:
+        """Name of the heading rule matching the whole of `text` (lowercased), if any."""
+        if self.heading is not None and (match := self.heading.fullmatch(text)):
+            return self.heading_names[int(match.lastgroup[1:])]
+        return first_budgeted(self.heading_budgeted, text, skip, full=True)
+
+    def attr_rule(self, attrs: str, skip: Collection[str] = ()) -> str | None:
+        """Name of the class/id rule matching one attribute value, if any."""
+        # Matched token by token: no attr pattern spans a space, and single tokens ("flex",
+        # "mt-4", "post__title") recur across sites far more than whole class strings do, which
+        # made this pass a third of the pruning time on varied pages (WCXB).
+        memo = self._attr_memo
+        name = memo.get(attrs, _MISS)
+        if name is not _MISS:
+            return name
+        if len(memo) > 200_000:
+            memo.clear()
+        name = None
+        for token in attrs.split():
+            found = memo.get(token, _MISS)
+            if found is _MISS:
+                plain = BEM_MODIFIER.sub("", token).lower()
+                match = self.attr.search(plain) if self.attr is not None else None
+                found = (self.attr_names[int(match.lastgroup[1:])] if match
+                         else first_budgeted(self.attr_budgeted, plain, skip, full=False))
+                if not skip:  # an answer without a skipped rule holds for this page only
+                    memo[token] = found
+            if found is not None:
+                name = found
+                break
+        if not skip:
+            memo[attrs] = name
+        return name
+
+
+def _compile(pattern: str, where: str, budgeted: bool = False, flags: int = re.IGNORECASE) -> Any:
+    """A shipped rule's pattern on `re`; a user rule's on `regex`, which can stop a match in time."""
+    try:
+        if budgeted:
+            return regex.compile(pattern, flags)
+        return re.compile(pattern, flags)
+    except (re.error, regex.error) as exc:
+        raise RuleError(f"{where}: bad regex {pattern!r}: {exc}") from exc
+
+
+def _selector(kind: str, pattern: str, where: str,
+              budgeted: bool = False) -> Callable[[Any], list] | re.Pattern[str] | None:
+    """Compile one HTML rule's pattern, turning syntax errors into `RuleError`."""
+    if kind == "exact":
+        if not pattern:
+            raise RuleError(f"{where}: empty exact text")
+        return None
+    try:
+        if kind == "css":
+            return CSSSelector(pattern)
+        if kind == "xpath":
+            return etree.XPath(pattern)
+    except (SelectorError, etree.XPathSyntaxError) as exc:
+        raise RuleError(f"{where}: bad {kind.upper() if kind == 'css' else 'XPath'} selector {pattern!r}: {exc}") from exc
+    return _compile(pattern, where, budgeted)
+
+
+def _parse(data: dict[str, Any], name: str, timeout: float | None = None) -> RuleFile:
+    """One file's rules; `timeout` is the per-match budget of its regexes (user files only)."""
+    unknown = set(data) - {"domains", "text_markers", "html", "text", "disable"}
+    if unknown:
+        raise RuleError(f"{name}: unknown keys {sorted(unknown)}")
+    html: list[HtmlRule] = []
+    for i, entry in enumerate(data.get("html", [])):
+        where = f"{name}: html rule {i + 1}"
+        if unknown := set(entry) - {"name", "expand", *_HTML_KINDS}:
+            raise RuleError(f"{where}: unknown keys {sorted(unknown)}")
+        kinds = [k for k in _HTML_KINDS if k in entry]
+        if len(kinds) != 1 or "name" not in entry:
+            raise RuleError(f"{where}: needs a name and exactly one of {', '.join(_HTML_KINDS)}")
+        kind = kinds[0]
+        pattern = normalise_text(str(entry[kind])) if kind == "exact" else str(entry[kind])
+        _selector(kind, pattern, where, budgeted=timeout is not None)
+        html.append(HtmlRule(str(entry["name"]), kind, pattern, bool(entry.get("expand", False)), name,
+                             timeout if kind in ("attr", "heading") else None))
+    text = []
+    for i, entry in enumerate(data.get("text", [])):
+        where = f"{name}: text rule {i + 1}"
+        if "name" not in entry or "pattern" not in entry:
+            raise RuleError(f"{where}: needs a name and a pattern")
+        if unknown := set(entry) - {"name", "pattern", "max_words", "trim"}:
+            raise RuleError(f"{where}: unknown keys {sorted(unknown)}")
+        compiled = _compile(str(entry["pattern"]), where, budgeted=timeout is not None)
+        text.append(TextRule(str(entry["name"]), compiled, int(entry.get("max_words", _DEFAULT_MAX_WORDS)),
+                             needles(compiled.pattern), bool(entry.get("trim", False)), name, timeout))
+    domains = tuple(str(d).lower().removeprefix("www.") for d in data.get("domains", []))
+    markers = tuple(str(m) for m in data.get("text_markers", []))
+    disable = data.get("disable", [])
+    if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
+        raise RuleError(f"{name}: disable must be a list of rule names")
+    return RuleFile(name, domains, markers, tuple(html), tuple(text), tuple(disable))
+
+
+def load_rule_file(path: str | Path, timeout: float = USER_RULE_TIMEOUT) -> RuleFile:
+    """Load and validate one user rule file; raise `RuleError` with the file and the problem.
+
+    Its regexes run under `timeout` seconds per match (see the module docstring)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RuleError(f"rule file not found: {path}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"cannot read rule file {path}: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{path}: not valid TOML: {exc}") from exc
+    return _parse(data, str(path), timeout)
+
+
+def shipped_rule_files(groups: tuple[str, ...] = ("generic", "sites")) -> tuple[RuleFile, ...]:
+    """The rule files shipped in the package (`rulesets/<group>/*.toml`), read now."""
+    root = resources.files("scraper") / "rulesets"
+    return tuple(_parse(tomllib.loads(entry.read_text(encoding="utf-8")), f"{group}/{entry.name}")
+                 for group in groups
+                 for entry in sorted(root.joinpath(group).iterdir(), key=lambda e: e.name)
+                 if entry.name.endswith(".toml"))
+
+
+def _join(rules: Iterable[HtmlRule], kind: str) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    chosen = [r for r in rules if r.kind == kind and r.timeout is None]
+    if not chosen:
+        return None, ()
+    pattern = "|".join(f"(?P<r{i}>{r.pattern})" for i, r in enumerate(chosen))
+    # Class/id and heading patterns run on lowercased text: case-insensitive matching is 3x slower.
+    return re.compile(pattern), tuple(r.name for r in chosen)
+
+
+def _without_disabled(files: list[RuleFile]) -> tuple[RuleFile, ...]:
+    """The files with the rules that any of them disables taken out."""
+    off = {name for f in files for name in f.disable}
+    if not off:
+        return tuple(files)
+    return tuple(replace(f, html=tuple(r for r in f.html if r.name not in off),
+                         text=tuple(r for r in f.text if r.name not in off)) for f in files)
+
+
+class RuleBook:
+    """All known rule files; hands out the compiled `RuleSet` for a page's host or text.
+
+    It holds its rules as data and compiles them on first use (lxml selectors cannot be
+    pickled): a pickled book travels without its compiled sets and compiles them again where
+    it lands. Books given the same `compiled` dict share the sets of equal files."""
+
+    def __init__(self, files: Iterable[RuleFile], compiled: dict[tuple[RuleFile, ...], RuleSet] | None = None) -> None:
+        self.files = tuple(files)
+        self._compiled = compiled if compiled is not None else {}
+        self._hosts: dict[str, RuleSet] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"files": self.files}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["files"])  # type: ignore[misc]
+
+    @classmethod
+    def default(cls, extra: Iterable[str | Path] = ()) -> RuleBook:
+        """The shipped generic and site rules plus the user's rule files, in that order."""
+        return cls([*shipped_rule_files(), *(load_rule_file(p) for p in extra)])
+
+    def for_url(self, url: str | None) -> RuleSet:
+        host = host_of(url)
+        found = self._hosts.get(host)
+        if found is None:
+            if len(self._hosts) >= _HOSTS_KEPT:
+                self._hosts.clear()
+            found = self._hosts[host] = self._for_host(host)
+        return found
+
+    def for_text(self, text: str, url: str | None = None) -> RuleSet:
+        """Rules for plain text: by URL when known, else site files whose markers appear."""
+        if url:
+            return self.for_url(url)
+        files = [f for f in self.files if not f.domains or any(m in text for m in f.text_markers)]
+        return self._build(_without_disabled(files))
+
+    def _for_host(self, host: str) -> RuleSet:
+        return self._build(_without_disabled([f for f in self.files if not f.domains or f.applies_to_host(host)]))
+
+    def _build(self, files: tuple[RuleFile, ...]) -> RuleSet:
+        """The compiled rules of these files; hosts with the same files share one RuleSet (and
+        so one memo of class/id matches, since class names recur across sites)."""
+        found = self._compiled.get(files)
+        if found is None:
+            if len(self._compiled) >= _SETS_KEPT:
+                self._compiled.clear()
+            found = self._compiled[files] = compile_rules(files)
+        return found
+
+
+# Bounds of what a book keeps compiled: hosts seen, and distinct sets of files among them.
+_HOSTS_KEPT = 4096
+_SETS_KEPT = 256
+
+
+def compile_rules(files: tuple[RuleFile, ...]) -> RuleSet:
+    """Compile the rules of these files for one pass over a page."""
+    html = [r for f in files for r in f.html]
+    attr, attr_names = _join(html, "attr")
+    heading, heading_names = _join(html, "heading")
+    selectors = tuple((r, _selector(r.kind, r.pattern, r.name)) for r in html if r.kind in ("css", "xpath"))
+    text = tuple(r for f in files for r in f.text)
+    exact = {r.pattern: r for r in html if r.kind == "exact"}
+    # Lowercased text, no IGNORECASE: as the joined shipped patterns.
+    attr_budgeted, heading_budgeted = (
+        tuple((r, _compile(r.pattern, r.key, True, 0)) for r in html if r.kind == kind and r.timeout is not None)
+        for kind in ("attr", "heading"))
+    return RuleSet(selectors, attr, attr_names, heading, heading_names, text, exact,
+                   attr_budgeted, heading_budgeted)
