@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from scraper.clean import rules  # noqa: E402
+from scraper.clean import rulebook, rulefiles  # noqa: E402
 from scraper.clean.cleaner import parse_html  # noqa: E402
 from scraper.clean.decode import decode_bytes  # noqa: E402
 from scraper.clean.extract import ExtractOptions, extract_text  # noqa: E402
@@ -26,13 +26,13 @@ from scraper.clean.prune import prune  # noqa: E402
 from scraper.clean.budget import USER_RULE_TIMEOUT  # noqa: E402
 
 
-def shipped(timeout: float | None) -> rules.RuleBook:
+def shipped(timeout: float | None) -> rulebook.RuleBook:
     """The shipped rule files, compiled as shipped (None) or as a user file would be."""
     root = resources.files("scraper") / "rulesets"
-    files = [rules._parse(tomllib.loads(entry.read_text(encoding="utf-8")), f"{group}/{entry.name}", timeout)
+    files = [rulefiles.parse_rules(tomllib.loads(entry.read_text(encoding="utf-8")), f"{group}/{entry.name}", timeout)
              for group in ("generic", "sites")
              for entry in sorted(root.joinpath(group).iterdir(), key=lambda e: e.name) if entry.name.endswith(".toml")]
-    return rules.RuleBook(files)
+    return rulebook.RuleBook(files)
 
 
 def main() -> None:

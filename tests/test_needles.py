@@ -7,7 +7,7 @@ import re
 import pytest
 
 from scraper.clean.cleaner import rulebook
-from scraper.clean.rules import needles
+from scraper.clean.needles import needles
 
 
 @pytest.mark.parametrize("pattern, expected", [

@@ -16,7 +16,11 @@ from pages import PARAGRAPHS, article_page
 from scraper import CleanOptions, clean_html, clean_text
 from scraper.errors import RuleTimeoutError
 from scraper.clean.budget import RuleBudget
-from scraper.clean.rules import RuleBook, load_rule_file
+from scraper.clean.rulebook import RuleBook
+from scraper.clean.rulefiles import shipped_rule_files
+
+# `(a|aa)+$` backtracks exponentially on a run of a's that does not end the string, in `re` and
+from scraper.clean.rulefiles import load_rule_file
 
 # `(a|aa)+$` backtracks exponentially on a run of a's that does not end the string, in `re` and
 # in `regex` alike; `(a+)+$` does in `re` (regex optimises that one).
@@ -80,7 +84,7 @@ def test_a_runaway_rule_is_skipped_for_the_rest_of_the_text_not_retried_per_line
 
 
 def test_shipped_rules_stay_on_the_fast_engine():
-    rules = RuleBook.default().for_url(None)
+    rules = RuleBook(shipped_rule_files()).for_url(None)
     assert all(isinstance(rule.pattern, re.Pattern) and rule.timeout is None for rule in rules.text)
     assert not rules.attr_budgeted and not rules.heading_budgeted
 

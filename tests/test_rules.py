@@ -7,7 +7,10 @@ import pytest
 import scraper
 from pages import PARAGRAPHS, article_page
 from scraper.errors import RuleError
-from scraper.clean.rules import BEM_MODIFIER, RuleBook, load_rule_file
+from scraper.clean.rules import BEM_MODIFIER
+from scraper.clean.rulebook import RuleBook
+from scraper.clean.rulefiles import shipped_rule_files
+from scraper.clean.rulefiles import load_rule_file
 
 
 def write(tmp_path, text: str):
@@ -38,7 +41,7 @@ def test_missing_rule_file():
 
 
 def test_site_rules_apply_to_subdomains_only_of_their_domain():
-    book = RuleBook.default()
+    book = RuleBook(shipped_rule_files())
     names = lambda url: {name for name, _ in ((r.name, s) for r, s in book.for_url(url).selectors)}
     assert "theweek-related-slices" in names("https://theweek.com/politics/x")
     assert "theweek-related-slices" in names("https://www.theweek.co.uk/news/x")
@@ -48,7 +51,7 @@ def test_site_rules_apply_to_subdomains_only_of_their_domain():
 
 
 def test_text_markers_select_site_rules_for_text_without_url():
-    book = RuleBook.default()
+    book = RuleBook(shipped_rule_files())
     plain = {r.name for r in book.for_text("Nothing special here.").text}
     week = {r.name for r in book.for_text("Sign up for The Week's Free Newsletters").text}
     assert "theweek-brand-line" not in plain
@@ -76,7 +79,7 @@ def test_text_safety_net_keeps_text_when_filters_would_take_most_of_it(tmp_path)
     "content-header--social-icons-position", "related", "nonad-banner", "story toc_19421 toc-para",
 ])
 def test_class_strings_match_token_by_token_as_they_would_whole(classes):
-    rules = RuleBook.default().for_url(None)
+    rules = RuleBook(shipped_rule_files()).for_url(None)
     whole = rules.attr.search(BEM_MODIFIER.sub("", classes).lower())
     assert rules.attr_rule(classes) == (rules.attr_names[int(whole.lastgroup[1:])] if whole else None)
 

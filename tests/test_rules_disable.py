@@ -7,7 +7,7 @@ import pytest
 from pages import article_page
 from scraper.clean.cleaner import CleanOptions, clean_html
 from scraper.errors import RuleError
-from scraper.clean.rules import load_rule_file
+from scraper.clean.rulefiles import load_rule_file
 
 PROMO = "<p>Our free weekly digest of harbour news lands in time for the Friday market.</p>"
 OTHER_SITE = "https://elsewhere.example.org/story"

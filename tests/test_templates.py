@@ -14,7 +14,7 @@ from scraper.article import Article
 from scraper.clean.cleaner import CleanOptions, clean_html
 from scraper.errors import InputError, RuleError
 from scraper.run.batch import BatchOptions, Input, find_inputs, learn_rule_file, run_batch
-from scraper.clean.rules import load_rule_file
+from scraper.clean.rulefiles import load_rule_file
 from scraper.sinks.store import open_store
 from scraper.learn.fingerprints import TemplateOptions, fingerprint_page
 from scraper.learn.templates import TemplateLearner, learn, to_toml

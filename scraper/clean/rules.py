@@ -1,4 +1,5 @@
-"""Cleaning rules as data: TOML files grouped by concept, loaded and compiled once.
+"""Cleaning rules as data (TOML files grouped by concept, read by `scraper.clean.rulefiles`)
+and their compiled form, a `RuleSet`, made once per set of files (`scraper.clean.rulebook`).
 
 A rule file may hold HTML rules (`[[html]]`: a CSS or XPath selector, a regex on class/id
 names, a regex on the text of a short heading whose block is removed, or the exact text of a
@@ -16,11 +17,8 @@ The shipped rules are ours and stay on `re`, the fast path.
 from __future__ import annotations
 
 import re
-import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
-from importlib import resources
-from pathlib import Path
 from typing import Any, Callable, Collection, Iterable
 
 import regex
@@ -29,16 +27,14 @@ from lxml.cssselect import CSSSelector
 from cssselect import SelectorError
 
 from scraper.errors import RuleError
-from scraper.clean.needles import needles
-from scraper.clean.budget import USER_RULE_TIMEOUT, first_budgeted, timed_out
-from scraper.urls import host_of
+from scraper.clean.budget import first_budgeted, timed_out
 
 # BEM modifiers ("content-header--social-icons-position") describe a variant of a block, not
 # what the block is: Wired's article header was taken for a share bar (AEB).
 BEM_MODIFIER = re.compile(r"--[\w-]*")
-_HTML_KINDS = ("css", "xpath", "attr", "heading", "exact")
+HTML_KINDS = ("css", "xpath", "attr", "heading", "exact")
 _MISS = object()
-_DEFAULT_MAX_WORDS = 30
+DEFAULT_MAX_WORDS = 30
 
 
 def normalise_text(text: str) -> str:
@@ -70,7 +66,7 @@ class TextRule:
 
     name: str
     pattern: re.Pattern[str] | regex.Pattern[str]
-    max_words: int = _DEFAULT_MAX_WORDS
+    max_words: int = DEFAULT_MAX_WORDS
     # Lowercase substrings one of which every match contains, when the pattern guarantees
     # some: a `str` search in C is ~100x cheaper than an unanchored regex search.
     needles: tuple[str, ...] | None = None
@@ -224,7 +220,7 @@ class RuleSet:
         return name
 
 
-def _compile(pattern: str, where: str, budgeted: bool = False, flags: int = re.IGNORECASE) -> Any:
+def compile_pattern(pattern: str, where: str, budgeted: bool = False, flags: int = re.IGNORECASE) -> Any:
     """A shipped rule's pattern on `re`; a user rule's on `regex`, which can stop a match in time."""
     try:
         if budgeted:
@@ -234,7 +230,7 @@ def _compile(pattern: str, where: str, budgeted: bool = False, flags: int = re.I
         raise RuleError(f"{where}: bad regex {pattern!r}: {exc}") from exc
 
 
-def _selector(kind: str, pattern: str, where: str,
+def compile_selector(kind: str, pattern: str, where: str,
               budgeted: bool = False) -> Callable[[Any], list] | re.Pattern[str] | None:
     """Compile one HTML rule's pattern, turning syntax errors into `RuleError`."""
     if kind == "exact":
@@ -248,68 +244,7 @@ def _selector(kind: str, pattern: str, where: str,
             return etree.XPath(pattern)
     except (SelectorError, etree.XPathSyntaxError) as exc:
         raise RuleError(f"{where}: bad {kind.upper() if kind == 'css' else 'XPath'} selector {pattern!r}: {exc}") from exc
-    return _compile(pattern, where, budgeted)
-
-
-def _parse(data: dict[str, Any], name: str, timeout: float | None = None) -> RuleFile:
-    """One file's rules; `timeout` is the per-match budget of its regexes (user files only)."""
-    unknown = set(data) - {"domains", "text_markers", "html", "text", "disable"}
-    if unknown:
-        raise RuleError(f"{name}: unknown keys {sorted(unknown)}")
-    html: list[HtmlRule] = []
-    for i, entry in enumerate(data.get("html", [])):
-        where = f"{name}: html rule {i + 1}"
-        if unknown := set(entry) - {"name", "expand", *_HTML_KINDS}:
-            raise RuleError(f"{where}: unknown keys {sorted(unknown)}")
-        kinds = [k for k in _HTML_KINDS if k in entry]
-        if len(kinds) != 1 or "name" not in entry:
-            raise RuleError(f"{where}: needs a name and exactly one of {', '.join(_HTML_KINDS)}")
-        kind = kinds[0]
-        pattern = normalise_text(str(entry[kind])) if kind == "exact" else str(entry[kind])
-        _selector(kind, pattern, where, budgeted=timeout is not None)
-        html.append(HtmlRule(str(entry["name"]), kind, pattern, bool(entry.get("expand", False)), name,
-                             timeout if kind in ("attr", "heading") else None))
-    text = []
-    for i, entry in enumerate(data.get("text", [])):
-        where = f"{name}: text rule {i + 1}"
-        if "name" not in entry or "pattern" not in entry:
-            raise RuleError(f"{where}: needs a name and a pattern")
-        if unknown := set(entry) - {"name", "pattern", "max_words", "trim"}:
-            raise RuleError(f"{where}: unknown keys {sorted(unknown)}")
-        compiled = _compile(str(entry["pattern"]), where, budgeted=timeout is not None)
-        text.append(TextRule(str(entry["name"]), compiled, int(entry.get("max_words", _DEFAULT_MAX_WORDS)),
-                             needles(compiled.pattern), bool(entry.get("trim", False)), name, timeout))
-    domains = tuple(str(d).lower().removeprefix("www.") for d in data.get("domains", []))
-    markers = tuple(str(m) for m in data.get("text_markers", []))
-    disable = data.get("disable", [])
-    if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
-        raise RuleError(f"{name}: disable must be a list of rule names")
-    return RuleFile(name, domains, markers, tuple(html), tuple(text), tuple(disable))
-
-
-def load_rule_file(path: str | Path, timeout: float = USER_RULE_TIMEOUT) -> RuleFile:
-    """Load and validate one user rule file; raise `RuleError` with the file and the problem.
-
-    Its regexes run under `timeout` seconds per match (see the module docstring)."""
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise RuleError(f"rule file not found: {path}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"cannot read rule file {path}: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleError(f"{path}: not valid TOML: {exc}") from exc
-    return _parse(data, str(path), timeout)
-
-
-def shipped_rule_files(groups: tuple[str, ...] = ("generic", "sites")) -> tuple[RuleFile, ...]:
-    """The rule files shipped in the package (`rulesets/<group>/*.toml`), read now."""
-    root = resources.files("scraper") / "rulesets"
-    return tuple(_parse(tomllib.loads(entry.read_text(encoding="utf-8")), f"{group}/{entry.name}")
-                 for group in groups
-                 for entry in sorted(root.joinpath(group).iterdir(), key=lambda e: e.name)
-                 if entry.name.endswith(".toml"))
+    return compile_pattern(pattern, where, budgeted)
 
 
 def _join(rules: Iterable[HtmlRule], kind: str) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
@@ -321,84 +256,17 @@ def _join(rules: Iterable[HtmlRule], kind: str) -> tuple[re.Pattern[str] | None,
     return re.compile(pattern), tuple(r.name for r in chosen)
 
 
-def _without_disabled(files: list[RuleFile]) -> tuple[RuleFile, ...]:
-    """The files with the rules that any of them disables taken out."""
-    off = {name for f in files for name in f.disable}
-    if not off:
-        return tuple(files)
-    return tuple(replace(f, html=tuple(r for r in f.html if r.name not in off),
-                         text=tuple(r for r in f.text if r.name not in off)) for f in files)
-
-
-class RuleBook:
-    """All known rule files; hands out the compiled `RuleSet` for a page's host or text.
-
-    It holds its rules as data and compiles them on first use (lxml selectors cannot be
-    pickled): a pickled book travels without its compiled sets and compiles them again where
-    it lands. Books given the same `compiled` dict share the sets of equal files."""
-
-    def __init__(self, files: Iterable[RuleFile], compiled: dict[tuple[RuleFile, ...], RuleSet] | None = None) -> None:
-        self.files = tuple(files)
-        self._compiled = compiled if compiled is not None else {}
-        self._hosts: dict[str, RuleSet] = {}
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"files": self.files}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["files"])  # type: ignore[misc]
-
-    @classmethod
-    def default(cls, extra: Iterable[str | Path] = ()) -> RuleBook:
-        """The shipped generic and site rules plus the user's rule files, in that order."""
-        return cls([*shipped_rule_files(), *(load_rule_file(p) for p in extra)])
-
-    def for_url(self, url: str | None) -> RuleSet:
-        host = host_of(url)
-        found = self._hosts.get(host)
-        if found is None:
-            if len(self._hosts) >= _HOSTS_KEPT:
-                self._hosts.clear()
-            found = self._hosts[host] = self._for_host(host)
-        return found
-
-    def for_text(self, text: str, url: str | None = None) -> RuleSet:
-        """Rules for plain text: by URL when known, else site files whose markers appear."""
-        if url:
-            return self.for_url(url)
-        files = [f for f in self.files if not f.domains or any(m in text for m in f.text_markers)]
-        return self._build(_without_disabled(files))
-
-    def _for_host(self, host: str) -> RuleSet:
-        return self._build(_without_disabled([f for f in self.files if not f.domains or f.applies_to_host(host)]))
-
-    def _build(self, files: tuple[RuleFile, ...]) -> RuleSet:
-        """The compiled rules of these files; hosts with the same files share one RuleSet (and
-        so one memo of class/id matches, since class names recur across sites)."""
-        found = self._compiled.get(files)
-        if found is None:
-            if len(self._compiled) >= _SETS_KEPT:
-                self._compiled.clear()
-            found = self._compiled[files] = compile_rules(files)
-        return found
-
-
-# Bounds of what a book keeps compiled: hosts seen, and distinct sets of files among them.
-_HOSTS_KEPT = 4096
-_SETS_KEPT = 256
-
-
 def compile_rules(files: tuple[RuleFile, ...]) -> RuleSet:
     """Compile the rules of these files for one pass over a page."""
     html = [r for f in files for r in f.html]
     attr, attr_names = _join(html, "attr")
     heading, heading_names = _join(html, "heading")
-    selectors = tuple((r, _selector(r.kind, r.pattern, r.name)) for r in html if r.kind in ("css", "xpath"))
+    selectors = tuple((r, compile_selector(r.kind, r.pattern, r.name)) for r in html if r.kind in ("css", "xpath"))
     text = tuple(r for f in files for r in f.text)
     exact = {r.pattern: r for r in html if r.kind == "exact"}
     # Lowercased text, no IGNORECASE: as the joined shipped patterns.
     attr_budgeted, heading_budgeted = (
-        tuple((r, _compile(r.pattern, r.key, True, 0)) for r in html if r.kind == kind and r.timeout is not None)
+        tuple((r, compile_pattern(r.pattern, r.key, True, 0)) for r in html if r.kind == kind and r.timeout is not None)
         for kind in ("attr", "heading"))
     return RuleSet(selectors, attr, attr_names, heading, heading_names, text, exact,
                    attr_budgeted, heading_budgeted)

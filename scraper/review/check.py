@@ -21,7 +21,7 @@ from scraper.article import Article
 from scraper.clean.cleaner import Cleaner, CleanOptions
 from scraper.errors import RuleError
 from scraper.run.batch import BatchOptions, clean_input, find_inputs
-from scraper.clean.rules import _parse  # the loader's own validation, one entry at a time
+from scraper.clean.rulefiles import parse_rules# the loader's own validation, one entry at a time
 from scraper.review.provenance import rule_index
 
 _TOP = ("domains", "text_markers", "html", "text", "disable")
@@ -110,7 +110,7 @@ def _validate(data: dict[str, Any], name: str, report: CheckReport) -> None:
     for key in ("domains", "text_markers", "disable"):
         if key in data:
             try:
-                _parse({key: data[key]}, name)
+                parse_rules({key: data[key]}, name)
             except (RuleError, TypeError, ValueError, AttributeError) as exc:
                 report.problems.append(getattr(exc, "reason", None) or f"{name}: {key}: {exc}")
     names: Counter[str] = Counter()
@@ -124,7 +124,7 @@ def _validate(data: dict[str, Any], name: str, report: CheckReport) -> None:
                 report.problems.append(f"{name}: {kind} rule {i}: not a table")
                 continue
             try:
-                _parse({kind: [entry]}, name)
+                parse_rules({kind: [entry]}, name)
                 report.rules += 1
             except RuleError as exc:
                 report.problems.append(exc.reason.replace(f"{kind} rule 1", f"{kind} rule {i}"

@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from scraper.clean.rules import HTML_KINDS
+
 # Rules built into the filters and the pruner rather than written in a rule file.
 _BUILTIN = {
     "standfirst": "the page's standfirst repeats its meta description (prune.py)",
@@ -28,7 +30,6 @@ _BUILTIN = {
 }
 _TABLE = re.compile(r"^\s*\[\[(html|text)\]\]\s*$")
 _NAME = re.compile(r"""^\s*name\s*=\s*["'](.+?)["']\s*$""")
-_HTML_KINDS = ("css", "xpath", "attr", "heading", "exact")
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def rules_in_text(text: str, file: str) -> list[RuleInfo]:
                 if name := _NAME.match(line):
                     current["name"] = name.group(1)
                 key = stripped.split("=", 1)[0].strip()
-                if key in _HTML_KINDS:
+                if key in HTML_KINDS:
                     current["selector"] = key
             pending = []
     close()
