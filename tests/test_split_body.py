@@ -1,0 +1,46 @@
+"""An article body that the page splits into several containers of one class (between ad rows)
+is extracted whole: the parts are joined, in order, before trafilatura picks a container."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml.html import document_fromstring
+
+from scraper import CleanOptions, clean_html
+from scraper.extract import ExtractOptions, join_split_body
+
+PAGE = (Path(__file__).resolve().parent.parent / "fixtures" / "pages" / "split-body-allotments.html").read_bytes()
+FIRST = "The allotments behind Mill Lane have been worked since 1921"
+SECOND = "The council is now looking at a strip of unused land beside the railway"
+LONG = "A paragraph long enough to be prose rather than a caption or a teaser line, with more words. "
+
+
+def test_both_parts_of_a_split_body_are_kept_in_order():
+    text = clean_html(PAGE).text
+    assert FIRST in text and SECOND in text
+    assert text.index(FIRST) < text.index(SECOND)
+    assert "Advertisement" not in text
+
+
+def test_without_joining_only_the_first_part_comes_out():
+    text = clean_html(PAGE, options=CleanOptions(extract=ExtractOptions(join_split_body=False))).text
+    assert FIRST in text and SECOND not in text
+
+
+def boxes(cls: str) -> str:
+    return "".join(f'<div class="{cls}"><p>{LONG}{i}</p><p>{LONG}</p></div><div class="ad">Ad</div>'
+                   for i in range(2))
+
+
+def test_comments_of_one_class_are_not_joined():
+    root = document_fromstring(f"<html><body>{boxes('comment-content')}</body></html>")
+    join_split_body(root)
+    assert len(root.xpath("//div[@class='comment-content']")) == 2
+
+
+def test_body_parts_are_joined_into_the_first():
+    root = document_fromstring(f"<html><body>{boxes('article__body')}</body></html>")
+    join_split_body(root)
+    (body,) = root.xpath("//div[@class='article__body']")
+    assert [p.text[-1] for p in body.xpath("p")] == ["0", " ", "1", " "]
