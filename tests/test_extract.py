@@ -114,7 +114,7 @@ def test_a_result_near_the_page_text_needs_no_recall_run(monkeypatch):
 
 def test_list_text_counts_as_page_text(monkeypatch):
     # Paragraphs alone are covered by the default result; with the list items they are not.
-    items = "".join(f"<li><b>Item {i}:</b> {SENTENCE}</li>" for i in range(100))
+    items = "".join(f"<li><b>Item {i}:</b> {SENTENCE} {SENTENCE}</li>" for i in range(100))
     page = document_fromstring("<html><body>" + f"<p>{SENTENCE}</p>" * 100 + f"<ul>{items}</ul></body></html>")
     calls = recall_runs(monkeypatch, STRUCTURED, STRUCTURED + "\n" + items)
     found = extract.extract_body(page, None, ExtractOptions())
@@ -124,6 +124,15 @@ def test_list_text_counts_as_page_text(monkeypatch):
 def test_menu_links_do_not_count_as_page_text(monkeypatch):
     menu = "".join(f'<li><a href="/s{i}">Section {i} of the site</a></li>' for i in range(100))
     page = document_fromstring("<html><body>" + f"<p>{SENTENCE}</p>" * 100 + f"<ul>{menu}</ul></body></html>")
+    calls = recall_runs(monkeypatch, STRUCTURED, "unused")
+    assert extract.extract_body(page, None, ExtractOptions()).text == STRUCTURED
+    assert calls == [False]
+
+
+def test_short_list_labels_do_not_count_as_page_text(monkeypatch):
+    # Items of a few words are a menu or a list of tags, whatever their markup.
+    items = "".join(f"<li>Tag number {i}</li>" for i in range(300))
+    page = document_fromstring("<html><body>" + f"<p>{SENTENCE}</p>" * 100 + f"<ul>{items}</ul></body></html>")
     calls = recall_runs(monkeypatch, STRUCTURED, "unused")
     assert extract.extract_body(page, None, ExtractOptions()).text == STRUCTURED
     assert calls == [False]

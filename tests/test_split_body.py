@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from lxml.html import document_fromstring
 
 from scraper import CleanOptions, clean_html
@@ -33,10 +34,26 @@ def boxes(cls: str) -> str:
                    for i in range(2))
 
 
-def test_comments_of_one_class_are_not_joined():
-    root = document_fromstring(f"<html><body>{boxes('comment-content')}</body></html>")
+@pytest.mark.parametrize("cls", ["comment-content", "c-product-widget__content", "teaser-text"])
+def test_comments_product_boxes_and_teasers_of_one_class_are_not_joined(cls):
+    root = document_fromstring(f"<html><body>{boxes(cls)}</body></html>")
     join_split_body(root)
-    assert len(root.xpath("//div[@class='comment-content']")) == 2
+    assert len(root.xpath(f"//div[@class='{cls}']")) == 2
+
+
+def test_parts_with_a_paragraph_between_them_are_not_joined():
+    part = f'<div class="entry-text"><p>{LONG}</p><p>{LONG}</p></div>'
+    root = document_fromstring(f"<html><body>{part}<p>{LONG}</p>{part}</body></html>")
+    join_split_body(root)
+    assert len(root.xpath("//div[@class='entry-text']")) == 2
+
+
+def test_headings_between_the_parts_go_along_in_order():
+    part = '<div class="post-body"><p>{0}A</p><p>{0}B</p></div>'.format(LONG)
+    root = document_fromstring(f"<html><body>{part}<div><h2>Second section</h2></div>{part}</body></html>")
+    join_split_body(root)
+    (body,) = root.xpath("//div[@class='post-body']")
+    assert [el.tag for el in body] == ["p", "p", "h2", "p", "p"]
 
 
 def test_body_parts_are_joined_into_the_first():
