@@ -30,9 +30,12 @@ _GAP_LABEL_CHARS = 40
 _GAP_TEXT_TAGS = _HEADING_TAGS | {"h1", "p", "li", "blockquote", "table"}
 # List items' own sentences (not their links', not menus', not short labels): article text that
 # sits in lists, which paragraph text misses. Counting every list word made news pages with
-# lists of short items run the recall pass for nothing (AEB: 35 runs, no page changed).
-_LIST_TEXT = etree.XPath("//li//text()[string-length(normalize-space()) > 40][not(ancestor::a or"
-                         " ancestor::nav or ancestor::header or ancestor::footer)]", smart_strings=False)
+# lists of short items run the recall pass for nothing (AEB: 35 runs, no page changed). A menu
+# holding the page's <main> or <article> is a parse artifact (an unclosed tag), not a menu.
+_LIST_TEXT = etree.XPath(
+    "//li//text()[string-length(normalize-space()) > 40][not(ancestor::a)]"
+    "[not(ancestor::*[self::nav or self::header or self::footer][not(.//main or .//article)])]",
+    smart_strings=False)
 
 
 @dataclass(frozen=True)

@@ -136,3 +136,13 @@ def test_short_list_labels_do_not_count_as_page_text(monkeypatch):
     calls = recall_runs(monkeypatch, STRUCTURED, "unused")
     assert extract.extract_body(page, None, ExtractOptions()).text == STRUCTURED
     assert calls == [False]
+
+
+def test_list_text_in_a_menu_that_swallowed_the_page_counts(monkeypatch):
+    # An unclosed tag in the header puts <main> inside the menu: its lists are still the article's.
+    items = "".join(f"<li>Item {i}: {SENTENCE} {SENTENCE}</li>" for i in range(100))
+    page = document_fromstring("<html><body><header><nav><ul><li><a href='/'>Home</a></li></ul><main>"
+                               + f"<p>{SENTENCE}</p>" * 100 + f"<ul>{items}</ul></main></nav></header></body></html>")
+    calls = recall_runs(monkeypatch, STRUCTURED, STRUCTURED + "\n" + items)
+    found = extract.extract_body(page, None, ExtractOptions())
+    assert found is not None and found.recall and calls[-1] is True
