@@ -17,10 +17,7 @@ from scraper import CleanOptions, clean_html, clean_text
 from scraper.errors import RuleTimeoutError
 from scraper.clean.budget import RuleBudget
 from scraper.clean.rulebook import RuleBook
-from scraper.clean.rulefiles import shipped_rule_files
-
-# `(a|aa)+$` backtracks exponentially on a run of a's that does not end the string, in `re` and
-from scraper.clean.rulefiles import load_rule_file
+from scraper.clean.rulefiles import load_rule_file, shipped_rule_files
 
 # `(a|aa)+$` backtracks exponentially on a run of a's that does not end the string, in `re` and
 # in `regex` alike; `(a+)+$` does in `re` (regex optimises that one).

@@ -9,8 +9,7 @@ from pages import PARAGRAPHS, article_page
 from scraper.errors import RuleError
 from scraper.clean.rules import BEM_MODIFIER
 from scraper.clean.rulebook import RuleBook
-from scraper.clean.rulefiles import shipped_rule_files
-from scraper.clean.rulefiles import load_rule_file
+from scraper.clean.rulefiles import load_rule_file, shipped_rule_files
 
 
 def write(tmp_path, text: str):
@@ -108,3 +107,13 @@ def test_a_promo_heading_holding_a_control_character_is_still_removed():
     article = scraper.clean_html(page, url="https://news.example.com/a")
     assert "Another story" not in article.text
     assert "related-heading" in {r.rule for r in article.removed}
+
+
+@pytest.mark.parametrize("value,rule", [
+    ("toc_container", "table-of-contents"), ("ez-toc-container", "table-of-contents"),
+    ("toc-list", "table-of-contents"), ("toc", "table-of-contents"),
+    ("toc_when-to-dip-into-the-fund", None), ("toc_19421", None), ("toc-para", None),
+])
+def test_a_table_of_contents_is_named_toc_but_a_section_it_points_at_is_not(value, rule):
+    # "toc_" plus a heading's slug is the id of the section a table of contents links to.
+    assert RuleBook(shipped_rule_files()).for_url(None).attr_rule(value) == rule

@@ -232,6 +232,8 @@ class Cleaner:
             raise ExtractionError("no article text found")
         if draft.body.full:
             warnings.append("full extraction used")
+        if draft.body.recall:
+            warnings.append("recall extraction used")
         lines, removed, reverted = draft.body.text.splitlines(), draft.removed, draft.reverted
         if options.filters:
             filtered = filter_lines(lines, rules, brand=meta.sitename, trim_edges=True,

@@ -21,7 +21,7 @@ from scraper.article import Article
 from scraper.clean.cleaner import Cleaner, CleanOptions
 from scraper.errors import RuleError
 from scraper.run.batch import BatchOptions, clean_input, find_inputs
-from scraper.clean.rulefiles import parse_rules# the loader's own validation, one entry at a time
+from scraper.clean.rulefiles import parse_rules  # the loader's own validation, one entry at a time
 from scraper.review.provenance import rule_index
 
 _TOP = ("domains", "text_markers", "html", "text", "disable")
