@@ -22,6 +22,10 @@ DROPPED = [
     "Written by",
     "About the Author:",
     "About the author: Ines Farrow is a ferry historian based on the coast.",
+    "By Ines Farrow",
+    "December 15, 2025 // 8 min read",
+    "09.10.2024",
+    "(With inputs from PTI)",
     # appeals: pay, join, try, follow, listen
     "If you value our reporting, please consider supporting us with a subscription.",
     "Subscribe now – just £3 a month",
@@ -40,6 +44,9 @@ DROPPED = [
     "Read More",
     "Read more posts by Ines Farrow",
     "Share the Blog on:",
+    "Tags: ferries, harbour towns, slow travel",
+    "On this page",
+    "Read This Next",
     "Learn more about our editorial process.",
 ]
 
@@ -54,6 +61,9 @@ KEPT = [
     "Follow the coast road for three miles and the harbour appears below you.",
     "The related costs of the repair were shared between the council and the port.",
     "She wrote about the wall for the local paper for more than a decade.",
+    "By contrast, the northern harbour stayed open all winter.",
+    "Source: Bureau of Labor Statistics",
+    "Contents of the cargo were never found.",
 ]
 
 
