@@ -51,3 +51,57 @@ def needles(pattern: str) -> tuple[str, ...] | None:
             return None
         found += (word.lower() for word in run)
     return tuple(found)
+
+
+_ANCHORS = frozenset({_sre.AT_BEGINNING, _sre.AT_BEGINNING_STRING})
+# Prefix sets multiply across alternations; past this many, the check costs more than it saves.
+_MAX_PREFIXES = 64
+
+
+def _leading(items: list[tuple[Any, Any]]) -> set[str]:
+    """Literal strings one of which every match of this sequence starts with ({""}: none known)."""
+    found = {""}
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            found = {p + chr(arg) for p in found}
+            continue
+        if op is _sre.SUBPATTERN and len(arg[3]) == 1 and arg[3][0][0] is _sre.BRANCH:
+            alternatives = arg[3][0][1][1]
+        elif op is _sre.BRANCH:
+            alternatives = arg[1]
+        elif op is _sre.SUBPATTERN:
+            alternatives = [arg[3]]
+        else:
+            break
+        heads = set().union(*(_leading(list(alt)) for alt in alternatives))
+        found = {p + h for p in found for h in heads}
+        break  # what follows a group depends on which alternative matched
+    return found if len(found) <= _MAX_PREFIXES else {""}
+
+
+def prefixes(pattern: str, flags: int = re.IGNORECASE) -> tuple[str, ...] | None:
+    """Lowercase literal prefixes of which a search of `pattern` (anchored at the start of the
+    string by `^` or `\\A` in every alternative) can only match a string that starts with one;
+    None when the pattern is not anchored so, or no prefix is known.
+
+    A prefilter as `needles` is: `line.lower().startswith(prefixes)` is one C call."""
+    if flags & re.MULTILINE:
+        return None
+    try:
+        parsed = _sre_parse(pattern, flags)
+    except re.error:
+        return None
+    if parsed.state.flags & re.MULTILINE:
+        return None
+    top = list(parsed)
+    branches = top[0][1][1] if len(top) == 1 and top[0][0] is _sre.BRANCH else [top]
+    found: set[str] = set()
+    for branch in branches:
+        branch = list(branch)
+        if not branch or branch[0][0] is not _sre.AT or branch[0][1] not in _ANCHORS:
+            return None
+        heads = _leading(branch[1:])
+        if "" in heads:
+            return None
+        found |= heads
+    return tuple(sorted({p.lower() for p in found})) or None

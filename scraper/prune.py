@@ -29,10 +29,10 @@ _TEXT_CONTAINING = etree.XPath("//body//text()[contains(., $probe)]")
 # Attribute values, not elements: values repeat and are matched once (memo in RuleSet).
 _ATTR_NAMES = ("class", "id", "data-component", "data-testid")
 _ATTR_VALUES = etree.XPath(" | ".join(f"//@{a}" for a in _ATTR_NAMES))
+_BODY_TEXTS = etree.XPath("//body//text()", smart_strings=False)
 # Short blocks only: a heading that announces promo is a handful of words, never a paragraph.
-# Text nodes short enough to be a heading; their element is checked in Python.
+# Text nodes short enough to be a heading (2 < length < 160); their element is checked in Python.
 _SHORT_TEXT_XPATH = "//body//text()[string-length(.) > 2 and string-length(.) < 160]"
-_SHORT_TEXTS = etree.XPath(_SHORT_TEXT_XPATH, smart_strings=False)
 # The text nodes equal to one of a few strings, joined by a private-use separator.
 _TEXTS_AMONG = etree.XPath("//body//text()[contains($among, concat($sep, ., $sep))]")
 _SEP = "\ue000"
@@ -152,7 +152,27 @@ def _heading_match(text: str, rules: RuleSet, budget: RuleBudget) -> str | None:
     return budget.run(rules.heading_rule, text)
 
 
-def _candidates(root: HtmlElement, rules: RuleSet, budget: RuleBudget) -> list[tuple[HtmlElement, str]]:
+def _attr_matches(root: HtmlElement, rules: RuleSet, budget: RuleBudget) -> list[tuple[HtmlElement, str]]:
+    """Elements whose class/id (or component) value a rule matches, in document order."""
+    nodes = _ATTR_VALUES(root)
+    # Matched as plain strings, each distinct value once, in the order of first appearance (a
+    # user rule that runs out of time is skipped from there on, as it would be met in the page).
+    values = [str(v) for v in nodes]
+    names = {v: name for v in dict.fromkeys(values) if (name := budget.run(rules.attr_rule, v))}
+    found = []
+    if names:
+        for i, value in enumerate(values):
+            if (name := names.get(value)) and (el := (node := nodes[i]).getparent()).tag not in PROTECTED:
+                if node.attrname == "id" and text_slug(el, value):
+                    continue
+                found.append((el, name))
+    return found
+
+
+def _candidates(root: HtmlElement, rules: RuleSet, budget: RuleBudget,
+                texts: list[str]) -> list[tuple[HtmlElement, str]]:
+    """Elements the rules mark for removal, each with its rule's name; `texts` are the page's
+    body text nodes."""
     found: list[tuple[HtmlElement, str]] = _exact(root, rules) if rules.exact else []
     for rule, selector in rules.selectors:
         for el in selector(root):
@@ -161,14 +181,12 @@ def _candidates(root: HtmlElement, rules: RuleSet, budget: RuleBudget) -> list[t
             else:
                 found.append((el, rule.name))
     if rules.has_attr_rules:
-        for value in _ATTR_VALUES(root):
-            if (name := budget.run(rules.attr_rule, value)) and (el := value.getparent()).tag not in PROTECTED:
-                if value.attrname == "id" and text_slug(el, value):
-                    continue
-                found.append((el, name))
+        found.extend(_attr_matches(root, rules, budget))
     if rules.has_heading_rules:
-        texts = set(_SHORT_TEXTS(root))  # plain strings: no element proxies for the many misses
-        hits = {t: m for t in texts if (m := _heading_match(t, rules, budget)) is not None}
+        # Plain strings, filtered in Python: no element proxies for the many misses, and no
+        # per-node XPath predicate.
+        short = {t for t in texts if 2 < len(t) < 160}
+        hits = {t: m for t in short if (m := _heading_match(t, rules, budget)) is not None}
         if not hits:
             return found
         # Only the matching text nodes come back as nodes: a second pass over every short text
@@ -205,7 +223,7 @@ def _outermost(found: list[tuple[HtmlElement, str]]) -> list[tuple[HtmlElement, 
     return result
 
 
-def _standfirst(root: HtmlElement, description: str | None) -> list[tuple[HtmlElement, str]]:
+def _standfirst(root: HtmlElement, description: str | None, texts: list[str]) -> list[tuple[HtmlElement, str]]:
     """The page's standfirst (dek): the element repeating the meta description, when it sits in
     the article header or is marked as a dek. Records keep it in `description`; benchmark truths
     leave it out of the body. A plain paragraph that merely equals the description is the lede
@@ -213,8 +231,11 @@ def _standfirst(root: HtmlElement, description: str | None) -> list[tuple[HtmlEl
     words = (description or "").split()
     if len(words) < 5:
         return []
+    probe = " ".join(words[:4])
+    if not any(probe in t for t in texts):  # plain strings first: most pages have no dek
+        return []
     wanted = normalise_text(description or "")
-    for node in _TEXT_CONTAINING(root, probe=" ".join(words[:4])):
+    for node in _TEXT_CONTAINING(root, probe=probe):
         el = node.getparent()
         for _ in range(3):
             if el is None or el.tag in PROTECTED:
@@ -239,7 +260,8 @@ def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOption
     never-lose guard found the article in them."""
     strip_invisible(root)
     budget = RuleBudget(page)
-    found = _candidates(root, rules, budget) + _standfirst(root, description)
+    texts = _BODY_TEXTS(root)
+    found = _candidates(root, rules, budget, texts) + _standfirst(root, description, texts)
     if not found:
         return PruneResult((), tuple(budget.notes))
     total = max(text_length(root), 1)

@@ -29,7 +29,7 @@ from lxml.cssselect import CSSSelector
 from cssselect import SelectorError
 
 from .errors import RuleError
-from .needles import needles
+from .needles import needles, prefixes
 from .rulebudget import USER_RULE_TIMEOUT, first_budgeted, timed_out
 from .urls import host_of
 
@@ -108,6 +108,10 @@ class RuleFile:
         return any(host == d or host.endswith("." + d) for d in self.domains)
 
 
+# (literal prefixes, needles, search, rule) of one text rule, as `RuleSet.text_rule` runs it.
+_PlanEntry = tuple[tuple[str, ...] | None, tuple[str, ...] | None, Callable[[str], Any], "TextRule"]
+
+
 @dataclass(frozen=True)
 class RuleSet:
     """The rules that apply to one page, compiled for a single pass over the tree."""
@@ -127,14 +131,23 @@ class RuleSet:
     # Class strings repeat across elements and pages; matching each once is most of the speed.
     _attr_memo: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
     _trim: tuple[TextRule, ...] = field(init=False, compare=False, repr=False)
-    _text_plan: tuple[tuple[int, tuple[str, ...] | None, Callable[[str], Any], TextRule], ...] = field(
-        init=False, compare=False, repr=False)
+    # The text rules that can drop a line of n words (those with max_words >= n), by n: long
+    # paragraphs, most of a body, then skip nearly every rule without looking at it.
+    _text_plans: dict[int, tuple[_PlanEntry, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _max_words: int = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_trim", tuple(rule for rule in self.text if rule.trim))
-        # Plain tuples: the text rules run on every line, and attribute lookups add up.
-        object.__setattr__(self, "_text_plan", tuple((r.max_words, r.needles, r.search, r)
-                                                     for r in self.text))
+        object.__setattr__(self, "_max_words", max((r.max_words for r in self.text), default=0))
+
+    def _text_plan(self, words: int) -> tuple[_PlanEntry, ...]:
+        words = min(words, self._max_words + 1)
+        plan = self._text_plans.get(words)
+        if plan is None:
+            # Plain tuples: the text rules run on every line, and attribute lookups add up.
+            plan = tuple((_prefixes(r), r.needles, r.search, r) for r in self.text if words <= r.max_words)
+            self._text_plans[words] = plan
+        return plan
 
     @property
     def has_attr_rules(self) -> bool:
@@ -149,12 +162,16 @@ class RuleSet:
         keyed in `skip` are left out. Raises `RuleTimeoutError` when a user rule runs out of time."""
         # Joining the rules into one alternation was measured 4x slower: Python's engine then
         # tries every alternative at every position, while single anchored patterns fail fast.
+        plan = self._text_plan(words)
+        if not plan:
+            return None
+        if skip:
+            plan = tuple(p for p in plan if p[3].key not in skip)
         lowered = line.lower()
-        plan = self._text_plan if not skip else tuple(p for p in self._text_plan if p[3].key not in skip)
         rule = None
         try:
-            for max_words, needles, search, rule in plan:
-                if words > max_words:
+            for starts, needles, search, rule in plan:
+                if starts is not None and not lowered.startswith(starts):
                     continue
                 if needles is not None:
                     # A loop, not any(): this runs for every rule on every line, and the generator
@@ -222,6 +239,14 @@ class RuleSet:
         if not skip:
             memo[attrs] = name
         return name
+
+
+@lru_cache(maxsize=4096)
+def _prefixes(rule: TextRule) -> tuple[str, ...] | None:
+    # Shipped rules only: a user rule runs on `regex`, whose syntax `re`'s parser may read otherwise.
+    if not isinstance(rule.pattern, re.Pattern):
+        return None
+    return prefixes(rule.pattern.pattern, rule.pattern.flags)
 
 
 def _compile(pattern: str, where: str, budgeted: bool = False, flags: int = re.IGNORECASE) -> Any:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 
 import pytest
 
 from scraper.clean import rulebook
+from scraper.needles import prefixes
 from scraper.rules import needles
 
 
@@ -40,3 +43,38 @@ def test_shipped_rules_still_match_their_own_examples():
     for line in lines:
         words = len(re.findall(r"\w+", line))
         assert rules.text_rule(line, words) is not None, line
+
+
+@pytest.mark.parametrize("pattern, expected", [
+    ("^(advertisement|sponsored( content)?|ad)$", ("ad", "advertisement", "sponsored")),
+    ("^(e-?mail|phone)\\s*:", ("e", "phone")),
+    ("^(sign up|subscribe) (to|for) .{0,60}newsletter", ("sign up", "subscribe")),
+    ("^Tags?$", ("tag",)),
+    ("^read more|^see also", ("read more", "see also")),
+    # Not anchored at the start of every alternative, or nothing literal first: no prefix.
+    ("read more", None),
+    ("^read more|see also", None),
+    ("^(?!the )follow", None),
+    ("^(a|)b", None),
+    ("(?m)^read more", None),
+])
+def test_prefixes_are_what_every_anchored_match_starts_with(pattern, expected):
+    assert prefixes(pattern) == expected
+
+
+def test_the_prefix_and_needle_prefilters_skip_no_line_a_shipped_rule_matches():
+    """Every line of the text fixtures and every keep/drop phrase of the fixtures, with each
+    shipped rule run directly and through the prefilters."""
+    rules = rulebook(()).for_url(None)
+    fixtures = Path(__file__).parent.parent / "fixtures"
+    lines = [line.strip() for path in sorted((fixtures / "text").glob("*.txt"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    expected = tomllib.loads((fixtures / "expectations.toml").read_text(encoding="utf-8"))
+    lines += [phrase for entry in expected.values() for phrase in (*entry.get("keep", ()), *entry.get("drop", ()))]
+    lines += ["Advertisement", "ADVERTISEMENT - scroll to continue", "Sign Up for our weekly newsletter",
+              "Read more: how the harbour was built", "© 2024 Example Media", "Follow us on Instagram"]
+    assert len(lines) > 100
+    for line in lines:
+        words = len(re.findall(r"\w+", line))
+        direct = next((r for r in rules.text if words <= r.max_words and r.pattern.search(line)), None)
+        assert rules.text_rule(line, words) == direct, line
