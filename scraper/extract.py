@@ -16,7 +16,7 @@ from .errors import RuleError
 
 _FALLBACKS = ("auto", "always", "never")
 _DUMP_CHARS = 2000
-_PARAGRAPH_TEXT = etree.XPath("//p//text()", smart_strings=False)
+_PARAGRAPH_TEXT = etree.XPath("/descendant::p/descendant::text()", smart_strings=False)
 
 
 @dataclass(frozen=True)

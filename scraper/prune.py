@@ -20,21 +20,24 @@ from .rules import BEM_MODIFIER, RuleSet, normalise_text
 from .sections import BLOCK_TAGS, PROTECTED, link_length, orphaned_heading, own_text, text_length, text_slug
 
 # Scripts and styles are noise to every later stage, but JSON-LD carries metadata.
-_INVISIBLE = '//script[not(contains(@type, "ld+json"))]|//style|//template'
+# `/descendant::x` rather than `//x` throughout: libxml2 builds `//`'s set of every node first
+# (twice as slow on these pages).
+_INVISIBLE = etree.XPath('/descendant::script[not(contains(@type, "ld+json"))]|/descendant::style'
+                         '|/descendant::template')
 # Class names of standfirsts ("sub-head", "p-dek", "article__lead-paragraph", "strapline"),
 # from the AEB pages whose dek is left out of the truth; BEM modifiers ("--lead") do not count.
 _DEK_CLASS = re.compile(r"(^|[\s_-])(dek|deck|sub-?head(line)?|subline|standfirst|strap(line)?|subtitle|"
                         r"sub-?heading|excerpt|abstract|summary|lead|intro|heading-des)([\s_-]|$)")
-_TEXT_CONTAINING = etree.XPath("//body//text()[contains(., $probe)]")
+_TEXT_CONTAINING = etree.XPath("/descendant::body/descendant::text()[contains(., $probe)]")
 # Attribute values, not elements: values repeat and are matched once (memo in RuleSet).
 _ATTR_NAMES = ("class", "id", "data-component", "data-testid")
-_ATTR_VALUES = etree.XPath(" | ".join(f"//@{a}" for a in _ATTR_NAMES))
-_BODY_TEXTS = etree.XPath("//body//text()", smart_strings=False)
+_ATTR_VALUES = etree.XPath(" | ".join(f"/descendant::*/@{a}" for a in _ATTR_NAMES))
+_BODY_TEXTS = etree.XPath("/descendant::body/descendant::text()", smart_strings=False)
 # Short blocks only: a heading that announces promo is a handful of words, never a paragraph.
 # Text nodes short enough to be a heading (2 < length < 160); their element is checked in Python.
-_SHORT_TEXT_XPATH = "//body//text()[string-length(.) > 2 and string-length(.) < 160]"
+_SHORT_TEXT_XPATH = "/descendant::body/descendant::text()[string-length(.) > 2 and string-length(.) < 160]"
 # The text nodes equal to one of a few strings, joined by a private-use separator.
-_TEXTS_AMONG = etree.XPath("//body//text()[contains($among, concat($sep, ., $sep))]")
+_TEXTS_AMONG = etree.XPath("/descendant::body/descendant::text()[contains($among, concat($sep, ., $sep))]")
 _SEP = "\ue000"
 _HEADING_ELEMENTS = frozenset({"h2", "h3", "h4", "h5", "h6", "p", "span", "strong", "b", "div",
                                "header", "figcaption", "legend", "button", "a", "li"})
@@ -48,7 +51,8 @@ _SEPARATED = _BLOCKS | {"br", "td", "th", "dt", "dd", "tr", "button", "label", "
 # (the AEB page whose article column is class "non-ad-column" taught us this).
 # The page's headline comes with the article: a candidate holding the h1 and real text is the
 # article itself (Substack marks its post "newsletter-post").
-_PROSE_TEST = "count(.//p[string-length() > 160]) >= 4 or (.//h1 and string-length() > 1000)"
+_PROSE = etree.XPath("count(descendant::p[string-length() > 160]) >= 4 or (descendant::h1 and string-length() > 1000)")
+_LINK_TEXTS = etree.XPath("descendant::a/descendant::text()", smart_strings=False)
 # A promo box's own words (its non-link text besides the heading) stay under this; article
 # containers are far above it, so climbing stops before reaching them.
 _BOX_OWN_TEXT = 500
@@ -104,7 +108,7 @@ def _heading_block(el: HtmlElement, boxes_only: bool = False) -> list[HtmlElemen
 
 def strip_invisible(root: HtmlElement) -> None:
     """Drop scripts, styles and templates in place (JSON-LD stays for the metadata)."""
-    for el in root.xpath(_INVISIBLE):
+    for el in _INVISIBLE(root):
         el.drop_tree()
 
 
@@ -281,7 +285,7 @@ def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOption
             elif guarded and size > options.max_element_share * total:
                 reverted.append(f"{name}: would remove {size / total:.0%} of the page text")
                 refused.add(id(el))
-            elif el.xpath(_PROSE_TEST):
+            elif _PROSE(el):
                 reverted.append(f"{name}: would remove a block of article paragraphs")
                 refused.add(id(el))
             else:
@@ -307,7 +311,7 @@ def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOption
         text = el.text_content()
         removals.append(Removal.of(name, text))
         taken.append(normalise_text(text))
-        links = " ".join(" ".join(el.xpath(".//a//text()")).split())
+        links = " ".join(" ".join(_LINK_TEXTS(el)).split())
         prose.append(max(len(taken[-1]) - len(links), 0))
         el.drop_tree()
     return PruneResult(tuple(removals), tuple(reverted), tuple(taken), tuple(prose))

@@ -29,7 +29,7 @@ from lxml.cssselect import CSSSelector
 from cssselect import SelectorError
 
 from .errors import RuleError
-from .needles import needles, prefixes
+from .needles import gate, needles, prefixes
 from .rulebudget import USER_RULE_TIMEOUT, first_budgeted, timed_out
 from .urls import host_of
 
@@ -135,9 +135,13 @@ class RuleSet:
     # paragraphs, most of a body, then skip nearly every rule without looking at it.
     _text_plans: dict[int, tuple[_PlanEntry, ...]] = field(default_factory=dict, compare=False, repr=False)
     _max_words: int = field(init=False, compare=False, repr=False)
+    # Literals one of which every class/id token the joined `attr` pattern matches holds: most
+    # tokens hold none and skip the (slower) pattern.
+    _attr_gate: re.Pattern[str] | None = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_trim", tuple(rule for rule in self.text if rule.trim))
+        object.__setattr__(self, "_attr_gate", gate(self.attr.pattern, self.attr.flags) if self.attr else None)
         object.__setattr__(self, "_max_words", max((r.max_words for r in self.text), default=0))
 
     def _text_plan(self, words: int) -> tuple[_PlanEntry, ...]:
@@ -228,7 +232,8 @@ class RuleSet:
             found = memo.get(token, _MISS)
             if found is _MISS:
                 plain = BEM_MODIFIER.sub("", token).lower()
-                match = self.attr.search(plain) if self.attr is not None else None
+                gated = self._attr_gate is not None and not self._attr_gate.search(plain)
+                match = self.attr.search(plain) if self.attr is not None and not gated else None
                 found = (self.attr_names[int(match.lastgroup[1:])] if match
                          else first_budgeted(self.attr_budgeted, plain, skip, full=False))
                 if not skip:  # an answer without a skipped rule holds for this page only
@@ -259,6 +264,51 @@ def _compile(pattern: str, where: str, budgeted: bool = False, flags: int = re.I
         raise RuleError(f"{where}: bad regex {pattern!r}: {exc}") from exc
 
 
+# What may follow a leading `//` for `(/|/descendant::*)/` to select the same nodes: a step on
+# the child or attribute axis (a name, `*`, a node test or `@`), never one on another axis.
+_CHILD_STEP = re.compile(r"(?:child::|attribute::|@)?(?:\*|(?>[A-Za-z_][\w.-]*(?::[\w.-]+)?)(?!\s*::))")
+
+
+def _branches(path: str) -> list[str] | None:
+    """The top-level `|` branches of an XPath, or None when its brackets or quotes do not pair."""
+    branches, depth, quote, start = [], 0, "", 0
+    for i, char in enumerate(path):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif char == "|" and depth == 0:
+            branches.append(path[start:i])
+            start = i + 1
+    if depth or quote:
+        return None
+    return [*branches, path[start:]]
+
+
+def faster_xpath(path: str) -> str:
+    """`path` with each top-level branch's leading `//` (the set of *every* node, which libxml2
+    builds first) replaced by the document and its elements, `(/|/descendant::*)/`: text and
+    comment nodes have no children or attributes, so a child or attribute step selects the same
+    nodes, in the same order, with the same positions (up to 2x faster on whole pages)."""
+    branches = _branches(path)
+    if branches is None:
+        return path
+    out = []
+    for branch in branches:
+        lead = len(branch) - len(branch.lstrip())
+        body = branch[lead:]
+        if body.startswith("//") and _CHILD_STEP.match(body, 2):
+            branch = f"{branch[:lead]}(/|/descendant::*)/{body[2:]}"
+        out.append(branch)
+    return "|".join(out)
+
+
 def _selector(kind: str, pattern: str, where: str,
               budgeted: bool = False) -> Callable[[Any], list] | re.Pattern[str] | None:
     """Compile one HTML rule's pattern, turning syntax errors into `RuleError`."""
@@ -270,7 +320,8 @@ def _selector(kind: str, pattern: str, where: str,
         if kind == "css":
             return CSSSelector(pattern)
         if kind == "xpath":
-            return etree.XPath(pattern)
+            etree.XPath(pattern)  # the rule as written must be valid, whatever the rewrite makes of it
+            return etree.XPath(faster_xpath(pattern))
     except (SelectorError, etree.XPathSyntaxError) as exc:
         raise RuleError(f"{where}: bad {kind.upper() if kind == 'css' else 'XPath'} selector {pattern!r}: {exc}") from exc
     return _compile(pattern, where, budgeted)

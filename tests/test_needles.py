@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 import tomllib
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scraper.clean import rulebook
-from scraper.needles import prefixes
+from scraper.needles import gate, prefixes
 from scraper.rules import needles
 
 
@@ -78,3 +79,32 @@ def test_the_prefix_and_needle_prefilters_skip_no_line_a_shipped_rule_matches():
         words = len(re.findall(r"\w+", line))
         direct = next((r for r in rules.text if words <= r.max_words and r.pattern.search(line)), None)
         assert rules.text_rule(line, words) == direct, line
+
+
+@pytest.mark.parametrize("pattern, expected", [
+    ("p(w|aywall)", "paywall|pw"),
+    ("(^|[\\s_-])(share|shares)([\\s_-]|$)|addthis", "addthis|share"),
+    ("(a|)bc", "bc"),
+    ("x?y*", None),
+])
+def test_the_gate_is_literals_every_match_contains(pattern, expected):
+    found = gate(pattern)
+    assert (found.pattern if found else None) == expected
+
+
+def test_the_class_id_gate_lets_through_every_token_the_shipped_patterns_match():
+    rules = rulebook(()).for_url(None)
+    attr_gate = gate(rules.attr.pattern, rules.attr.flags)
+    assert attr_gate is not None
+    tokens = {token for path in sorted((Path(__file__).parent.parent / "fixtures" / "pages").glob("*.htm*"))
+              for token in re.findall(r'(?:class|id)="([^"]*)"', _read(path)) for token in token.lower().split()}
+    tokens |= {"ad-slot", "ads", "newsletter-box", "pw", "paywall", "share-bar", "sharing", "tp-modal", "social",
+               "jp-relatedposts", "toc", "cmp-banner", "cta", "call-to-action", "series-nav", "outbrain"}
+    matched = [t for t in tokens if rules.attr.search(t)]
+    assert len(matched) > 20
+    assert all(attr_gate.search(t) for t in matched)
+
+
+def _read(path: Path) -> str:
+    data = path.read_bytes()
+    return (gzip.decompress(data) if path.suffix == ".gz" else data).decode("utf-8", "replace")
