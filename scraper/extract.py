@@ -77,7 +77,7 @@ class Extracted:
 
 def paragraph_chars(root: HtmlElement) -> int:
     """Characters of paragraph text in the page: what a body is measured against."""
-    return sum(len(t) for t in _PARAGRAPH_TEXT(root))
+    return sum(map(len, _PARAGRAPH_TEXT(root)))
 
 
 def extract_body(root: HtmlElement, url: str | None, options: ExtractOptions,

@@ -79,6 +79,16 @@ def _leading(items: list[tuple[Any, Any]]) -> set[str]:
     return found if len(found) <= _MAX_PREFIXES else {""}
 
 
+def starts(pattern: str, flags: int = 0) -> tuple[str, ...] | None:
+    """Lowercase literal prefixes one of which every string that `pattern` matches *from its
+    start* (`match`, `fullmatch`) begins with, or None when none is known."""
+    try:
+        heads = _leading(list(_sre_parse(pattern, flags)))
+    except (re.error, RecursionError):
+        return None
+    return None if "" in heads else tuple(sorted({h.lower() for h in heads}))
+
+
 def prefixes(pattern: str, flags: int = re.IGNORECASE) -> tuple[str, ...] | None:
     """Lowercase literal prefixes of which a search of `pattern` (anchored at the start of the
     string by `^` or `\\A` in every alternative) can only match a string that starts with one;

@@ -148,12 +148,16 @@ def _exact(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, str]]:
     return found
 
 
-def _heading_match(text: str, rules: RuleSet, budget: RuleBudget) -> str | None:
-    """Name of the heading rule that `text` announces, if it is short enough to be a heading."""
-    text = " ".join(text.split()).strip(" :.»›>|").lower()
-    if not text or len(text.split()) > _HEADING_MAX_WORDS:
-        return None
-    return budget.run(rules.heading_rule, text)
+def _heading_hits(texts: set[str], rules: RuleSet, budget: RuleBudget) -> dict[str, str]:
+    """Name of the heading rule that each of `texts` announces, for those short enough to be a
+    heading that one matches."""
+    keys = {}
+    for text in texts:
+        key = " ".join(text.split()).strip(" :.»›>|").lower()
+        if key and key.count(" ") < _HEADING_MAX_WORDS:  # words are single-space separated now
+            keys[text] = key
+    names = budget.run(rules.heading_hits, set(keys.values()))
+    return {text: names[key] for text, key in keys.items() if key in names}
 
 
 def _attr_matches(root: HtmlElement, rules: RuleSet, budget: RuleBudget) -> list[tuple[HtmlElement, str]]:
@@ -162,7 +166,7 @@ def _attr_matches(root: HtmlElement, rules: RuleSet, budget: RuleBudget) -> list
     # Matched as plain strings, each distinct value once, in the order of first appearance (a
     # user rule that runs out of time is skipped from there on, as it would be met in the page).
     values = [str(v) for v in nodes]
-    names = {v: name for v in dict.fromkeys(values) if (name := budget.run(rules.attr_rule, v))}
+    names = budget.run(rules.attr_hits, dict.fromkeys(values))
     found = []
     if names:
         for i, value in enumerate(values):
@@ -189,8 +193,7 @@ def _candidates(root: HtmlElement, rules: RuleSet, budget: RuleBudget,
     if rules.has_heading_rules:
         # Plain strings, filtered in Python: no element proxies for the many misses, and no
         # per-node XPath predicate.
-        short = {t for t in texts if 2 < len(t) < 160}
-        hits = {t: m for t in short if (m := _heading_match(t, rules, budget)) is not None}
+        hits = _heading_hits({t for t in texts if 2 < len(t) < 160}, rules, budget)
         if not hits:
             return found
         # Only the matching text nodes come back as nodes: a second pass over every short text

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scraper.clean import rulebook
-from scraper.needles import gate, prefixes
+from scraper.needles import gate, prefixes, starts
 from scraper.rules import needles
 
 
@@ -108,3 +108,24 @@ def test_the_class_id_gate_lets_through_every_token_the_shipped_patterns_match()
 def _read(path: Path) -> str:
     data = path.read_bytes()
     return (gzip.decompress(data) if path.suffix == ".gz" else data).decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("pattern, expected", [
+    ("more from (this|the) section|related( stories)?", ("more from the", "more from this", "related")),
+    ("(sign up|subscribe) to .{0,40}", ("sign up", "subscribe")),
+    (".{0,3}related", None),
+])
+def test_starts_are_what_every_match_from_the_start_begins_with(pattern, expected):
+    assert starts(pattern) == expected
+
+
+def test_the_heading_prefilter_lets_through_every_heading_the_shipped_patterns_match():
+    rules = rulebook(()).for_url(None)
+    fixtures = Path(__file__).parent.parent / "fixtures"
+    expected = tomllib.loads((fixtures / "expectations.toml").read_text(encoding="utf-8"))
+    texts = {" ".join(p.split()).lower() for e in expected.values() for p in (*e.get("keep", ()), *e.get("drop", ()))}
+    texts |= {"related stories", "more from the section", "most read", "sign up to our newsletter", "you may also like",
+              "don't miss", "editor's picks", "メルマガ登録", "subscribe to the weekly digest"}
+    matched = {t for t in texts if rules.heading.fullmatch(t)}
+    assert len(matched) >= 9
+    assert set(rules.heading_hits(texts)) == matched
