@@ -202,3 +202,10 @@ def test_a_section_heading_in_sentence_case_above_a_pitch_stays():
             "Work starts in October and should take eleven weeks if the weather allows it, the engineers said."]
     lines = body[:1] + ["What happens next", "Join 12,000 readers who get the harbour news every Friday."] + body[1:]
     assert kept(lines) == body[:1] + ["What happens next"] + body[1:]
+
+
+def test_a_line_repeating_the_title_goes_whatever_its_case_and_punctuation():
+    body = ["The harbour reopened on Monday after a week of storm repairs, the port authority said.",
+            "Ships queued outside the breakwater through the weekend while divers checked the moorings."]
+    lines = ["HARBOUR REOPENS — after the storm", *body, "The harbour reopens after the storm, in pictures"]
+    assert list(filter_lines(lines, RULES, title="Harbour reopens after the storm").lines) == lines[1:]

@@ -18,7 +18,7 @@ from scraper.errors import RuleError
 
 _FALLBACKS = ("auto", "always", "never")
 _DUMP_CHARS = 2000
-_PARAGRAPH_TEXT = etree.XPath("//p//text()", smart_strings=False)
+_PARAGRAPH_TEXT = etree.XPath("/descendant::p/descendant::text()", smart_strings=False)
 # Containers holding two or more long paragraphs: an article body that the page splits into
 # several such containers of one class (between ad rows) is one body to trafilatura.
 _PROSE_BOXES = etree.XPath("//div[@class][count(p[string-length(normalize-space()) > 80]) >= 2]")
@@ -106,7 +106,7 @@ class Extracted:
 
 def paragraph_chars(root: HtmlElement) -> int:
     """Characters of paragraph text in the page: what a body is measured against."""
-    return sum(len(t) for t in _PARAGRAPH_TEXT(root))
+    return sum(map(len, _PARAGRAPH_TEXT(root)))
 
 
 def extract_body(root: HtmlElement, url: str | None, options: ExtractOptions,

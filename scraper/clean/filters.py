@@ -178,9 +178,13 @@ def filter_lines(lines: list[str], rules: RuleSet, max_share: float = 0.6,
     trimmed: list[Removal] = []
     drop: dict[int, str] = {}
     title_key = _key(title) if title else None
-    for i, line in enumerate(lines):
-        if title_key and line.strip() and _key(line) == title_key:
-            drop[i] = "title-repeat"
+    if title_key:
+        # A line whose key is the title's holds the title's first word: most lines are passed
+        # over without being tokenised.
+        first = title_key.split(" ", 1)[0]
+        for i, line in enumerate(lines):
+            if first in line.casefold() and line.strip() and _key(line) == title_key:
+                drop[i] = "title-repeat"
     brand = brand.strip() if brand else None
     brand_key = brand.casefold() if brand else None
     for start, end in _headline_runs(lines):

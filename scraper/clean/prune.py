@@ -20,21 +20,24 @@ from scraper.clean.rules import BEM_MODIFIER, RuleSet, normalise_text
 from scraper.clean.sections import BLOCK_TAGS, PROTECTED, link_length, orphaned_heading, own_text, text_length, text_slug
 
 # Scripts and styles are noise to every later stage, but JSON-LD carries metadata.
-_INVISIBLE = '//script[not(contains(@type, "ld+json"))]|//style|//template'
+# `/descendant::x` rather than `//x` throughout: libxml2 builds `//`'s set of every node first
+# (twice as slow on these pages).
+_INVISIBLE = etree.XPath('/descendant::script[not(contains(@type, "ld+json"))]|/descendant::style'
+                         '|/descendant::template')
 # Class names of standfirsts ("sub-head", "p-dek", "article__lead-paragraph", "strapline"),
 # from the AEB pages whose dek is left out of the truth; BEM modifiers ("--lead") do not count.
 _DEK_CLASS = re.compile(r"(^|[\s_-])(dek|deck|sub-?head(line)?|subline|standfirst|strap(line)?|subtitle|"
                         r"sub-?heading|excerpt|abstract|summary|lead|intro|heading-des)([\s_-]|$)")
-_TEXT_CONTAINING = etree.XPath("//body//text()[contains(., $probe)]")
+_TEXT_CONTAINING = etree.XPath("/descendant::body/descendant::text()[contains(., $probe)]")
 # Attribute values, not elements: values repeat and are matched once (memo in RuleSet).
 _ATTR_NAMES = ("class", "id", "data-component", "data-testid")
-_ATTR_VALUES = etree.XPath(" | ".join(f"//@{a}" for a in _ATTR_NAMES))
+_ATTR_VALUES = etree.XPath(" | ".join(f"/descendant::*/@{a}" for a in _ATTR_NAMES))
+_BODY_TEXTS = etree.XPath("/descendant::body/descendant::text()", smart_strings=False)
 # Short blocks only: a heading that announces promo is a handful of words, never a paragraph.
-# Text nodes short enough to be a heading; their element is checked in Python.
-_SHORT_TEXT_XPATH = "//body//text()[string-length(.) > 2 and string-length(.) < 160]"
-_SHORT_TEXTS = etree.XPath(_SHORT_TEXT_XPATH, smart_strings=False)
+# Text nodes short enough to be a heading (2 < length < 160); their element is checked in Python.
+_SHORT_TEXT_XPATH = "/descendant::body/descendant::text()[string-length(.) > 2 and string-length(.) < 160]"
 # The text nodes equal to one of a few strings, joined by a private-use separator.
-_TEXTS_AMONG = etree.XPath("//body//text()[contains($among, concat($sep, ., $sep))]")
+_TEXTS_AMONG = etree.XPath("/descendant::body/descendant::text()[contains($among, concat($sep, ., $sep))]")
 _SEP = "\ue000"
 _HEADING_ELEMENTS = frozenset({"h2", "h3", "h4", "h5", "h6", "p", "span", "strong", "b", "div",
                                "header", "figcaption", "legend", "button", "a", "li"})
@@ -48,7 +51,8 @@ _SEPARATED = _BLOCKS | {"br", "td", "th", "dt", "dd", "tr", "button", "label", "
 # (the AEB page whose article column is class "non-ad-column" taught us this).
 # The page's headline comes with the article: a candidate holding the h1 and real text is the
 # article itself (Substack marks its post "newsletter-post").
-_PROSE_TEST = "count(.//p[string-length() > 160]) >= 4 or (.//h1 and string-length() > 1000)"
+_PROSE = etree.XPath("count(descendant::p[string-length() > 160]) >= 4 or (descendant::h1 and string-length() > 1000)")
+_LINK_TEXTS = etree.XPath("descendant::a/descendant::text()", smart_strings=False)
 # A promo box's own words (its non-link text besides the heading) stay under this; article
 # containers are far above it, so climbing stops before reaching them.
 _BOX_OWN_TEXT = 500
@@ -104,7 +108,7 @@ def _heading_block(el: HtmlElement, boxes_only: bool = False) -> list[HtmlElemen
 
 def strip_invisible(root: HtmlElement) -> None:
     """Drop scripts, styles and templates in place (JSON-LD stays for the metadata)."""
-    for el in root.xpath(_INVISIBLE):
+    for el in _INVISIBLE(root):
         el.drop_tree()
 
 
@@ -144,15 +148,39 @@ def _exact(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, str]]:
     return found
 
 
-def _heading_match(text: str, rules: RuleSet, budget: RuleBudget) -> str | None:
-    """Name of the heading rule that `text` announces, if it is short enough to be a heading."""
-    text = " ".join(text.split()).strip(" :.»›>|").lower()
-    if not text or len(text.split()) > _HEADING_MAX_WORDS:
-        return None
-    return budget.run(rules.heading_rule, text)
+def _heading_hits(texts: set[str], rules: RuleSet, budget: RuleBudget) -> dict[str, str]:
+    """Name of the heading rule that each of `texts` announces, for those short enough to be a
+    heading that one matches."""
+    keys = {}
+    for text in texts:
+        key = " ".join(text.split()).strip(" :.»›>|").lower()
+        if key and key.count(" ") < _HEADING_MAX_WORDS:  # words are single-space separated now
+            keys[text] = key
+    names = budget.run(rules.heading_hits, set(keys.values()))
+    return {text: names[key] for text, key in keys.items() if key in names}
 
 
-def _candidates(root: HtmlElement, rules: RuleSet, budget: RuleBudget) -> list[tuple[HtmlElement, str]]:
+def _attr_matches(root: HtmlElement, rules: RuleSet, budget: RuleBudget) -> list[tuple[HtmlElement, str]]:
+    """Elements whose class/id (or component) value a rule matches, in document order."""
+    nodes = _ATTR_VALUES(root)
+    # Matched as plain strings, each distinct value once, in the order of first appearance (a
+    # user rule that runs out of time is skipped from there on, as it would be met in the page).
+    values = [str(v) for v in nodes]
+    names = budget.run(rules.attr_hits, dict.fromkeys(values))
+    found = []
+    if names:
+        for i, value in enumerate(values):
+            if (name := names.get(value)) and (el := (node := nodes[i]).getparent()).tag not in PROTECTED:
+                if node.attrname == "id" and text_slug(el, value):
+                    continue
+                found.append((el, name))
+    return found
+
+
+def _candidates(root: HtmlElement, rules: RuleSet, budget: RuleBudget,
+                texts: list[str]) -> list[tuple[HtmlElement, str]]:
+    """Elements the rules mark for removal, each with its rule's name; `texts` are the page's
+    body text nodes."""
     found: list[tuple[HtmlElement, str]] = _exact(root, rules) if rules.exact else []
     for rule, selector in rules.selectors:
         for el in selector(root):
@@ -161,14 +189,11 @@ def _candidates(root: HtmlElement, rules: RuleSet, budget: RuleBudget) -> list[t
             else:
                 found.append((el, rule.name))
     if rules.has_attr_rules:
-        for value in _ATTR_VALUES(root):
-            if (name := budget.run(rules.attr_rule, value)) and (el := value.getparent()).tag not in PROTECTED:
-                if value.attrname == "id" and text_slug(el, value):
-                    continue
-                found.append((el, name))
+        found.extend(_attr_matches(root, rules, budget))
     if rules.has_heading_rules:
-        texts = set(_SHORT_TEXTS(root))  # plain strings: no element proxies for the many misses
-        hits = {t: m for t in texts if (m := _heading_match(t, rules, budget)) is not None}
+        # Plain strings, filtered in Python: no element proxies for the many misses, and no
+        # per-node XPath predicate.
+        hits = _heading_hits({t for t in texts if 2 < len(t) < 160}, rules, budget)
         if not hits:
             return found
         # Only the matching text nodes come back as nodes: a second pass over every short text
@@ -205,7 +230,7 @@ def _outermost(found: list[tuple[HtmlElement, str]]) -> list[tuple[HtmlElement, 
     return result
 
 
-def _standfirst(root: HtmlElement, description: str | None) -> list[tuple[HtmlElement, str]]:
+def _standfirst(root: HtmlElement, description: str | None, texts: list[str]) -> list[tuple[HtmlElement, str]]:
     """The page's standfirst (dek): the element repeating the meta description, when it sits in
     the article header or is marked as a dek. Records keep it in `description`; benchmark truths
     leave it out of the body. A plain paragraph that merely equals the description is the lede
@@ -213,8 +238,11 @@ def _standfirst(root: HtmlElement, description: str | None) -> list[tuple[HtmlEl
     words = (description or "").split()
     if len(words) < 5:
         return []
+    probe = " ".join(words[:4])
+    if not any(probe in t for t in texts):  # plain strings first: most pages have no dek
+        return []
     wanted = normalise_text(description or "")
-    for node in _TEXT_CONTAINING(root, probe=" ".join(words[:4])):
+    for node in _TEXT_CONTAINING(root, probe=probe):
         el = node.getparent()
         for _ in range(3):
             if el is None or el.tag in PROTECTED:
@@ -239,7 +267,8 @@ def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOption
     never-lose guard found the article in them."""
     strip_invisible(root)
     budget = RuleBudget(page)
-    found = _candidates(root, rules, budget) + _standfirst(root, description)
+    texts = _BODY_TEXTS(root)
+    found = _candidates(root, rules, budget, texts) + _standfirst(root, description, texts)
     if not found:
         return PruneResult((), tuple(budget.notes))
     total = max(text_length(root), 1)
@@ -259,7 +288,7 @@ def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOption
             elif guarded and size > options.max_element_share * total:
                 reverted.append(f"{name}: would remove {size / total:.0%} of the page text")
                 refused.add(id(el))
-            elif el.xpath(_PROSE_TEST):
+            elif _PROSE(el):
                 reverted.append(f"{name}: would remove a block of article paragraphs")
                 refused.add(id(el))
             else:
@@ -285,7 +314,7 @@ def prune(root: HtmlElement, rules: RuleSet, options: PruneOptions = PruneOption
         text = el.text_content()
         removals.append(Removal.of(name, text))
         taken.append(normalise_text(text))
-        links = " ".join(" ".join(el.xpath(".//a//text()")).split())
+        links = " ".join(" ".join(_LINK_TEXTS(el)).split())
         prose.append(max(len(taken[-1]) - len(links), 0))
         el.drop_tree()
     return PruneResult(tuple(removals), tuple(reverted), tuple(taken), tuple(prose))

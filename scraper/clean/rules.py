@@ -26,8 +26,10 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 from cssselect import SelectorError
 
-from scraper.errors import RuleError
 from scraper.clean.budget import first_budgeted, timed_out
+from scraper.clean.needles import gate, prefixes, starts
+from scraper.clean.xpaths import faster_xpath
+from scraper.errors import RuleError
 
 # BEM modifiers ("content-header--social-icons-position") describe a variant of a block, not
 # what the block is: Wired's article header was taken for a share bar (AEB).
@@ -104,6 +106,10 @@ class RuleFile:
         return any(host == d or host.endswith("." + d) for d in self.domains)
 
 
+# (literal prefixes, needles, search, rule) of one text rule, as `RuleSet.text_rule` runs it.
+_PlanEntry = tuple[tuple[str, ...] | None, tuple[str, ...] | None, Callable[[str], Any], "TextRule"]
+
+
 @dataclass(frozen=True)
 class RuleSet:
     """The rules that apply to one page, compiled for a single pass over the tree."""
@@ -123,14 +129,40 @@ class RuleSet:
     # Class strings repeat across elements and pages; matching each once is most of the speed.
     _attr_memo: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
     _trim: tuple[TextRule, ...] = field(init=False, compare=False, repr=False)
-    _text_plan: tuple[tuple[int, tuple[str, ...] | None, Callable[[str], Any], TextRule], ...] = field(
-        init=False, compare=False, repr=False)
+    # The text rules that can drop a line of n words (those with max_words >= n), by n: long
+    # paragraphs, most of a body, then skip nearly every rule without looking at it.
+    _text_plans: dict[tuple[int, str], tuple[_PlanEntry, ...]] = field(default_factory=dict, compare=False,
+                                                                        repr=False)
+    _max_words: int = field(init=False, compare=False, repr=False)
+    # Each text rule's literal prefixes (None: not anchored on literals), in `text` order.
+    _heads: tuple[tuple[str, ...] | None, ...] = field(init=False, compare=False, repr=False)
+    # Literals one of which every class/id token the joined `attr` pattern matches holds: most
+    # tokens hold none and skip the (slower) pattern.
+    _attr_gate: re.Pattern[str] | None = field(init=False, compare=False, repr=False)
+    # What every heading the joined `heading` pattern matches starts with.
+    _heading_starts: tuple[str, ...] | None = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_trim", tuple(rule for rule in self.text if rule.trim))
-        # Plain tuples: the text rules run on every line, and attribute lookups add up.
-        object.__setattr__(self, "_text_plan", tuple((r.max_words, r.needles, r.search, r)
-                                                     for r in self.text))
+        object.__setattr__(self, "_attr_gate", gate(self.attr.pattern, self.attr.flags) if self.attr else None)
+        object.__setattr__(self, "_heading_starts",
+                           starts(self.heading.pattern, self.heading.flags) if self.heading else None)
+        object.__setattr__(self, "_max_words", max((r.max_words for r in self.text), default=0))
+        object.__setattr__(self, "_heads", tuple(_prefixes(r) for r in self.text))
+
+    def _text_plan(self, words: int, first: str) -> tuple[_PlanEntry, ...]:
+        """The rules that may drop a line of `words` words whose lowercased text starts with
+        `first` (an ASCII character; "" for any other): anchored rules whose literal prefixes
+        all start otherwise are left out."""
+        key = (min(words, self._max_words + 1), first if first.isascii() else "")
+        plan = self._text_plans.get(key)
+        if plan is None:
+            # Plain tuples: the text rules run on every line, and attribute lookups add up.
+            plan = tuple((heads, r.needles, r.search, r) for r, heads in zip(self.text, self._heads)
+                         if key[0] <= r.max_words and (heads is None or not key[1]
+                                                      or any(h.startswith(key[1]) for h in heads)))
+            self._text_plans[key] = plan
+        return plan
 
     @property
     def has_attr_rules(self) -> bool:
@@ -146,11 +178,15 @@ class RuleSet:
         # Joining the rules into one alternation was measured 4x slower: Python's engine then
         # tries every alternative at every position, while single anchored patterns fail fast.
         lowered = line.lower()
-        plan = self._text_plan if not skip else tuple(p for p in self._text_plan if p[3].key not in skip)
+        plan = self._text_plan(words, lowered[:1])
+        if not plan:
+            return None
+        if skip:
+            plan = tuple(p for p in plan if p[3].key not in skip)
         rule = None
         try:
-            for max_words, needles, search, rule in plan:
-                if words > max_words:
+            for starts, needles, search, rule in plan:
+                if starts is not None and not lowered.startswith(starts):
                     continue
                 if needles is not None:
                     # A loop, not any(): this runs for every rule on every line, and the generator
@@ -191,6 +227,30 @@ class RuleSet:
             return self.heading_names[int(match.lastgroup[1:])]
         return first_budgeted(self.heading_budgeted, text, skip, full=True)
 
+    def heading_hits(self, texts: Iterable[str], skip: Collection[str] = ()) -> dict[str, str]:
+        """The heading rule's name for each of `texts` (normalised, lowercased) that one matches
+        whole. One call per page: a call per text cost more than most matches."""
+        found = {}
+        fullmatch, heads, names = (self.heading.fullmatch if self.heading is not None else None,
+                                   self._heading_starts, self.heading_names)
+        for text in texts:
+            if fullmatch is not None and (heads is None or text.startswith(heads)) and (match := fullmatch(text)):
+                found[text] = names[int(match.lastgroup[1:])]
+            elif self.heading_budgeted and (name := first_budgeted(self.heading_budgeted, text, skip, full=True)):
+                found[text] = name
+        return found
+
+    def attr_hits(self, values: Iterable[str], skip: Collection[str] = ()) -> dict[str, str]:
+        """The class/id rule's name for each of `values` that one matches (see `attr_rule`)."""
+        memo, found = self._attr_memo, {}
+        for value in values:
+            name = memo.get(value, _MISS)
+            if name is _MISS:
+                name = self.attr_rule(value, skip)
+            if name:
+                found[value] = name
+        return found
+
     def attr_rule(self, attrs: str, skip: Collection[str] = ()) -> str | None:
         """Name of the class/id rule matching one attribute value, if any."""
         # Matched token by token: no attr pattern spans a space, and single tokens ("flex",
@@ -207,7 +267,8 @@ class RuleSet:
             found = memo.get(token, _MISS)
             if found is _MISS:
                 plain = BEM_MODIFIER.sub("", token).lower()
-                match = self.attr.search(plain) if self.attr is not None else None
+                gated = self._attr_gate is not None and not self._attr_gate.search(plain)
+                match = self.attr.search(plain) if self.attr is not None and not gated else None
                 found = (self.attr_names[int(match.lastgroup[1:])] if match
                          else first_budgeted(self.attr_budgeted, plain, skip, full=False))
                 if not skip:  # an answer without a skipped rule holds for this page only
@@ -218,6 +279,13 @@ class RuleSet:
         if not skip:
             memo[attrs] = name
         return name
+
+
+def _prefixes(rule: TextRule) -> tuple[str, ...] | None:
+    # Shipped rules only: a user rule runs on `regex`, whose syntax `re`'s parser may read otherwise.
+    if not isinstance(rule.pattern, re.Pattern):
+        return None
+    return prefixes(rule.pattern.pattern, rule.pattern.flags)
 
 
 def compile_pattern(pattern: str, where: str, budgeted: bool = False, flags: int = re.IGNORECASE) -> Any:
@@ -241,7 +309,8 @@ def compile_selector(kind: str, pattern: str, where: str,
         if kind == "css":
             return CSSSelector(pattern)
         if kind == "xpath":
-            return etree.XPath(pattern)
+            etree.XPath(pattern)  # the rule as written must be valid, whatever the rewrite makes of it
+            return etree.XPath(faster_xpath(pattern))
     except (SelectorError, etree.XPathSyntaxError) as exc:
         raise RuleError(f"{where}: bad {kind.upper() if kind == 'css' else 'XPath'} selector {pattern!r}: {exc}") from exc
     return compile_pattern(pattern, where, budgeted)
