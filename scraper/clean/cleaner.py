@@ -20,7 +20,8 @@ from scraper.clean.parse import ParsedPage, parse_html, parse_page  # parse_html
 from scraper.clean.filters import filter_lines
 from scraper.clean.prune import PruneOptions, prune
 from scraper.clean.recovery import GuardOptions, article_removals, worth_checking
-from scraper.clean.rules import RuleFile, RuleSet
+from scraper.clean.rules import RuleFile
+from scraper.clean.ruleset import RuleSet
 from scraper.clean.rulebook import RuleBook
 from scraper.clean.rulefiles import load_rule_file, shipped_rule_files
 from scraper.urls import known_url, splittable

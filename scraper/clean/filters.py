@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from scraper.article import Removal
 from scraper.clean.budget import RuleBudget
-from scraper.clean.rules import RuleSet
+from scraper.clean.ruleset import RuleSet
 
 _WORD = re.compile(r"\w+")
 _SEPARATORS = frozenset({"-", "–", "—", "•", "*", "|"})

@@ -16,7 +16,8 @@ from lxml.html import HtmlElement
 
 from scraper.article import Removal
 from scraper.clean.budget import RuleBudget
-from scraper.clean.rules import BEM_MODIFIER, RuleSet, normalise_text
+from scraper.clean.rules import BEM_MODIFIER, normalise_text
+from scraper.clean.ruleset import RuleSet
 from scraper.clean.sections import BLOCK_TAGS, PROTECTED, link_length, orphaned_heading, own_text, text_length, text_slug
 
 # Scripts and styles are noise to every later stage, but JSON-LD carries metadata.

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from scraper.clean.rules import RuleFile, RuleSet, compile_rules
+from scraper.clean.rules import RuleFile
+from scraper.clean.ruleset import RuleSet, compile_rules
 from scraper.urls import host_of
 
 

@@ -18,7 +18,8 @@ from scraper.clean.parse import parse_html
 from scraper.errors import ExtractionError
 from scraper.clean.filters import filter_lines
 from scraper.clean.prune import prune
-from scraper.clean.rules import RuleFile, RuleSet
+from scraper.clean.rules import RuleFile
+from scraper.clean.ruleset import RuleSet
 from scraper.newsletters.digest import split_stories
 from scraper.newsletters.forward import unforward_html, unforward_text
 from scraper.newsletters.markup import (VIEW_ONLINE, Block, byline, drop_links_to, html_blocks, list_urls, prepare, strip_tracking, strip_tracking_in_text, text_blocks,
