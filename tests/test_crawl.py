@@ -164,7 +164,9 @@ def test_robots_disallow_and_crawl_delay_are_honoured(tmp_path: Path) -> None:
     assert reason(results[server.url("/private/page")]) == "disallowed by robots.txt"
     assert [r.path for r in log] == ["/robots.txt", "/missing?1", "/missing?2", "/article"]
     starts = [r.started for r in log]
-    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.3 - 0.05
+    # The server stamps arrivals; on a loaded machine one can be stamped late and the next gap
+    # look short. Without the delay the gaps are a few ms, so 0.2 s still proves it is kept.
+    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.3 - 0.1
 
 
 def test_ignore_robots_fetches_everything_without_robots_txt(tmp_path: Path) -> None:
