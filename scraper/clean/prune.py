@@ -18,13 +18,20 @@ from scraper.article import Removal
 from scraper.clean.budget import RuleBudget
 from scraper.clean.rules import BEM_MODIFIER, normalise_text
 from scraper.clean.ruleset import RuleSet
-from scraper.clean.sections import BLOCK_TAGS, PROTECTED, link_length, orphaned_heading, own_text, text_length, text_slug
+from scraper.clean.sections import (
+    BLOCK_TAGS,
+    PROTECTED,
+    element_texts,
+    link_length,
+    orphaned_heading,
+    own_text,
+    strip_invisible,
+    text_length,
+    text_slug,
+)
 
-# Scripts and styles are noise to every later stage, but JSON-LD carries metadata.
 # `/descendant::x` rather than `//x` throughout: libxml2 builds `//`'s set of every node first
 # (twice as slow on these pages).
-_INVISIBLE = etree.XPath('/descendant::script[not(contains(@type, "ld+json"))]|/descendant::style'
-                         '|/descendant::template')
 # Class names of standfirsts ("sub-head", "p-dek", "article__lead-paragraph", "strapline"),
 # from the AEB pages whose dek is left out of the truth; BEM modifiers ("--lead") do not count.
 _DEK_CLASS = re.compile(r"(^|[\s_-])(dek|deck|sub-?head(line)?|subline|standfirst|strap(line)?|subtitle|"
@@ -47,7 +54,6 @@ _HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _HEADING_MAX_WORDS = 12
 _CLIMB_LEVELS = 5
 _BLOCKS = frozenset(BLOCK_TAGS)
-_SEPARATED = _BLOCKS | {"br", "td", "th", "dt", "dd", "tr", "button", "label", "option"}
 # Promo boxes and headline lists hold short teasers; several long paragraphs mean article text
 # (the AEB page whose article column is class "non-ad-column" taught us this).
 # The page's headline comes with the article: a candidate holding the h1 and real text is the
@@ -105,28 +111,6 @@ def _heading_block(el: HtmlElement, boxes_only: bool = False) -> list[HtmlElemen
             break
         block.append(sib)
     return block
-
-
-def strip_invisible(root: HtmlElement) -> None:
-    """Drop scripts, styles and templates in place (JSON-LD stays for the metadata)."""
-    for el in _INVISIBLE(root):
-        el.drop_tree()
-
-
-def element_texts(root: HtmlElement) -> dict[HtmlElement, str]:
-    """The text of every element below `root`, in one walk; unlike `text_content()`, blocks are
-    set apart by spaces, so a box's text reads "Related Harbour news", not "RelatedHarbour news"."""
-    texts: dict[HtmlElement, str] = {}
-    # Children before parents: each element's text is built once from its children's.
-    for el in reversed(list(root.iter(etree.Element))):
-        parts = [el.text or ""]
-        for child in el:
-            text = texts.get(child)  # None for comments: not page text, but their tail is
-            if text is not None:
-                parts.append(f" {text} " if child.tag in _SEPARATED else text)
-            parts.append(child.tail or "")
-        texts[el] = "".join(parts)
-    return texts
 
 
 def _exact(root: HtmlElement, rules: RuleSet) -> list[tuple[HtmlElement, str]]:

@@ -1,5 +1,6 @@
-"""Page structure that pruning must respect: section headings, ids generated from text, and
-how much of a block is prose rather than links.
+"""Page structure that pruning and template fingerprints read: blocks and their text (in one
+walk), scripts and styles to drop, section headings, ids generated from text, and how much of a
+block is prose rather than links.
 
 Kept apart from `scraper.clean.prune` so that each reads at once: prune decides what the rules take;
 this module answers questions about the page's own structure.
@@ -19,6 +20,11 @@ BLOCK_TAGS = ("div", "section", "aside", "nav", "header", "footer", "form", "ul"
               "table", "p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "figcaption",
               "details")
 _BLOCKS = frozenset(BLOCK_TAGS)
+# Elements whose text stands apart from its neighbours': a space goes between them.
+_SEPARATED = _BLOCKS | {"br", "td", "th", "dt", "dd", "tr", "button", "label", "option"}
+# Scripts and styles are noise to every later stage, but JSON-LD carries metadata.
+_INVISIBLE = etree.XPath('/descendant::script[not(contains(@type, "ld+json"))]|/descendant::style'
+                         '|/descendant::template')
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
@@ -92,3 +98,25 @@ def orphaned_heading(el: HtmlElement, planned: set[int]) -> HtmlElement | None:
         if own_text(sib) > _SECTION_TEXT:
             return None
     return prev
+
+
+def strip_invisible(root: HtmlElement) -> None:
+    """Drop scripts, styles and templates in place (JSON-LD stays for the metadata)."""
+    for el in _INVISIBLE(root):
+        el.drop_tree()
+
+
+def element_texts(root: HtmlElement) -> dict[HtmlElement, str]:
+    """The text of every element below `root`, in one walk; unlike `text_content()`, blocks are
+    set apart by spaces, so a box's text reads "Related Harbour news", not "RelatedHarbour news"."""
+    texts: dict[HtmlElement, str] = {}
+    # Children before parents: each element's text is built once from its children's.
+    for el in reversed(list(root.iter(etree.Element))):
+        parts = [el.text or ""]
+        for child in el:
+            text = texts.get(child)  # None for comments: not page text, but their tail is
+            if text is not None:
+                parts.append(f" {text} " if child.tag in _SEPARATED else text)
+            parts.append(child.tail or "")
+        texts[el] = "".join(parts)
+    return texts

@@ -17,7 +17,7 @@ from lxml.html import HtmlElement
 from scraper.clean.parse import parse_html
 from scraper.clean.decode import decode_bytes
 from scraper.clean.metadata import page_url
-from scraper.clean.prune import BLOCK_TAGS, element_texts, strip_invisible
+from scraper.clean.sections import BLOCK_TAGS, element_texts, strip_invisible
 from scraper.clean.rules import normalise_text
 from scraper.urls import known_url, site_of
 
