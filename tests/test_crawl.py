@@ -141,8 +141,9 @@ def test_delay_between_request_starts_on_a_host(tmp_path: Path) -> None:
         run(tmp_path, [server.url(f"/missing?{i}") for i in range(4)], replace(OPTIONS, delay=0.25))
         starts = [r.started for r in server.log]
     assert len(starts) == 5  # robots.txt first, then the pages
-    # Arrival times at the server carry some scheduling noise; the spacing itself is exact.
-    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.25 - 0.05
+    # Arrival times at the server carry scheduling noise under load (up to ~0.06 s seen); the
+    # spacing itself is exact, and without the delay the gaps are a few ms.
+    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.25 - 0.1
 
 
 def test_redirect_hops_are_spaced_by_the_delay_too(tmp_path: Path) -> None:
@@ -152,7 +153,7 @@ def test_redirect_hops_are_spaced_by_the_delay_too(tmp_path: Path) -> None:
     assert isinstance(results[server.url("/chain?n=2")], Article)
     assert [r.path for r in log] == ["/robots.txt", "/chain?n=2", "/chain?n=1", "/chain?n=0"]
     starts = [r.started for r in log]
-    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.25 - 0.05
+    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.25 - 0.1  # as above
 
 
 def test_robots_disallow_and_crawl_delay_are_honoured(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import Path
 
 from scraper.article import OUT_OF_MEMORY, Article, Failure
-from scraper.clean.cleaner import Cleaner, cleaner_for
+from scraper.clean.cleaner import Cleaner
 from scraper.crawl.options import CrawlOptions
 from scraper.errors import HTTPStatusError
 from scraper.crawl.fetch import Fetched
@@ -73,7 +73,7 @@ class Crawl:
         self.store = store
         self.options = options or CrawlOptions()
         # Built before the state opens: a bad rule file stops the job with nothing to close.
-        self.cleaner = cleaner or cleaner_for(self.options.clean)
+        self.cleaner = cleaner or Cleaner(self.options.clean)
         self.state = open_job_state(store, state_path)
         self._events: queue.Queue[tuple] = queue.Queue()
         self._pages: dict[int, _Page] = {}  # being cleaned, by id

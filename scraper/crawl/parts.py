@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from scraper.clean.cleaner import Cleaner, cleaner_for
+from scraper.clean.cleaner import Cleaner
 from scraper.crawl.job import Crawl, CrawlOptions
 from scraper.errors import ClusterError
 from scraper.sinks.store import open_store
@@ -84,7 +84,7 @@ def run_crawl_partitions(parts: list[CrawlPartition], options: CrawlOptions, fol
     def failed(part: CrawlPartition, reason: str) -> dict[str, int]:
         return {f"failed: {PARTITION_FAILED}: {reason}": 1}
 
-    cleaner = cleaner or cleaner_for(options.clean)
+    cleaner = cleaner or Cleaner(options.clean)
     for part, counts in executor.map(crawl_partition, parts, lambda part: (part, options, folder, cleaner),
                                      failed):
         yield part, Counter(counts)

@@ -216,11 +216,11 @@ def run_batch(items: Iterable[Input], options: BatchOptions, learner: TemplateLe
               cleaner: Cleaner | None = None) -> Iterator[Article | Failure]:
     """Clean items, in worker processes when `jobs > 1`; results come as they finish.
 
-    `cleaner` cleans every page (`cleaner_for(options.clean)` when None); worker processes
+    `cleaner` cleans every page (a new `Cleaner(options.clean)` when None); worker processes
     get it once, at their start. With `options.learn_templates`, pages are first fingerprinted
     into `learner` (a fresh one when None; pass one loaded from a store to build on earlier
     runs) and each page is then cleaned with its site's learned template as well."""
-    cleaner = cleaner or cleaner_for(options.clean)
+    cleaner = cleaner or Cleaner(options.clean)
     tasks: Iterable[tuple[Input, tuple[RuleFile, ...]]] = ((item, ()) for item in items)
     if options.learn_templates:
         items = list(items)
