@@ -60,7 +60,6 @@ def test_folds_are_balanced_by_pages_and_keep_domains_whole():
 
 def test_a_rule_only_the_held_out_domain_supports_is_left_out_there(dataset: Path):
     report = cross_validate(dataset, 3, EvalOptions(bootstrap=10, warmup=False), min_domains=1)
-    by_pages = {f.pages: f for f in report.folds}
     # cookie-line fires on news-a and news-b: each held out alone, the other still supports it.
     assert all("cookie-line" not in f.disabled for f in report.folds)
     # The rule that drops the share appeal fires on news-c only: held out, nobody else supports it.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scraper.article import Article
-from scraper.run.batch import BatchOptions, Input, clean_input, find_inputs
+from scraper.run.batch import BatchOptions, clean_input, find_inputs
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 EXPECTATIONS = tomllib.loads((FIXTURES / "expectations.toml").read_text(encoding="utf-8"))

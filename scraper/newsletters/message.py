@@ -113,9 +113,9 @@ def sender(value: str | None) -> tuple[str | None, str | None]:
     if not value:
         return None, None
     try:
-        name, address = getaddresses([value])[0]
+        name, _ = getaddresses([value])[0]
     except _HEADER_ERRORS:
-        name, address = value, ""
+        name = value
     name = name.strip().strip("\"'")
     if not name:
         return None, None
