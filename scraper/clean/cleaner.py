@@ -1,7 +1,8 @@
-"""The cleaning stage: decode, prune by rules, extract with trafilatura, filter text.
+"""The cleaning stage: a `Cleaner`, built once from `CleanOptions`, decodes and parses a page
+once, prunes it by rules, extracts it with trafilatura and filters its text.
 
-`clean_html` and `clean_text` are the library's two entry points; both return an `Article`
-or raise a `ScraperError` subclass that says why.
+`clean_html` and `clean_text` are the one-off conveniences over it; all return an `Article` or
+raise a `ScraperError` subclass that says why.
 """
 
 from __future__ import annotations
