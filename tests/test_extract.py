@@ -38,6 +38,20 @@ def test_a_fast_result_within_coverage_is_kept_without_a_full_run(monkeypatch):
     assert calls == [True]
 
 
+def test_a_fast_result_a_few_times_the_paragraph_text_needs_no_full_run(monkeypatch):
+    # A body in divs or lists is long beside its paragraphs; the full run kept the fast result.
+    long = "\n".join([STRUCTURED] * 3)
+    calls = runs(monkeypatch, long, "unused")
+    assert extract_text(PAGE, None, AUTO) == long
+    assert calls == [True]
+
+
+def test_a_fast_result_many_times_the_paragraph_text_lets_the_full_run_decide(monkeypatch):
+    calls = runs(monkeypatch, "\n".join([STRUCTURED] * 6), STRUCTURED)
+    assert extract_text(PAGE, None, AUTO) == STRUCTURED
+    assert calls == [True, False]
+
+
 def test_a_one_line_dump_calls_the_full_run(monkeypatch):
     assert 0.7 * PARAGRAPH_TEXT <= len(DUMP) <= 1.5 * PARAGRAPH_TEXT
     calls = runs(monkeypatch, DUMP, STRUCTURED)
