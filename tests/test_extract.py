@@ -40,7 +40,7 @@ def test_a_fast_result_within_coverage_is_kept_without_a_full_run(monkeypatch):
 
 def test_a_fast_result_a_few_times_the_paragraph_text_needs_no_full_run(monkeypatch):
     # A body in divs or lists is long beside its paragraphs; the full run kept the fast result.
-    long = "\n".join([STRUCTURED] * 3)
+    long = "\n".join([STRUCTURED] * 2)
     calls = runs(monkeypatch, long, "unused")
     assert extract_text(PAGE, None, AUTO) == long
     assert calls == [True]
