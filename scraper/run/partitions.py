@@ -26,7 +26,7 @@ from pathlib import Path
 
 from scraper.article import Article
 from scraper.errors import OutputError
-from scraper.clean.cleaner import Cleaner, cleaner_for
+from scraper.clean.cleaner import Cleaner
 from scraper.run.batch import BatchOptions, Input, find_inputs, run_batch
 from scraper.sinks.base import write_result
 from scraper.sinks.store import StreamStore
@@ -124,7 +124,7 @@ def run_partitions(parts: Iterable[Partition], options: BatchOptions, folder: st
     `(partition, counts, ran_now)` for each, finished ones first. A partition that fails as a whole (its worker kept dying) counts
     as one failure and has no marker, so the next run tries it again."""
     parts = list(parts)
-    cleaner = cleaner or cleaner_for(options.clean)
+    cleaner = cleaner or Cleaner(options.clean)
     Path(folder).mkdir(parents=True, exist_ok=True)
     _refuse_other_inputs(parts, folder)
     todo = []
