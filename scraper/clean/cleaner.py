@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
@@ -23,7 +23,7 @@ from scraper.clean.prune import PruneOptions, prune
 from scraper.clean.recovery import GuardOptions, article_removals, worth_checking
 from scraper.clean.rules import RuleFile
 from scraper.clean.ruleset import RuleSet
-from scraper.clean.rulebook import RuleBook
+from scraper.clean.rulebook import RuleBook, without_rules
 from scraper.clean.rulefiles import load_rule_file, shipped_rule_files
 from scraper.urls import known_url, splittable
 
@@ -51,11 +51,6 @@ class CleanOptions:
 
 
 DEFAULT_OPTIONS = CleanOptions()
-
-
-def _without(files: tuple[RuleFile, ...], names: frozenset[str]) -> list[RuleFile]:
-    return [replace(f, html=tuple(r for r in f.html if r.name not in names),
-                    text=tuple(r for r in f.text if r.name not in names)) for f in files]
 
 
 def rulebook(rule_files: tuple[str, ...], learned: tuple[RuleFile, ...] = (),
@@ -181,7 +176,7 @@ class Cleaner:
             # An e-mail's templates come by sender, made domain-free by the caller.
             files = (*files, *(() if mail else options.learned), *learned)
             if options.disabled_rules and not mail:
-                files = tuple(_without(files, options.disabled_rules))
+                files = without_rules(files, options.disabled_rules)
             if len(self._books) >= _BOOKS_KEPT:
                 del self._books[next(iter(self._books))]
             book = self._books[key] = RuleBook(files, self._compiled)

@@ -4,7 +4,7 @@ host or for scraped text, compiling each combination of files once and keeping a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -13,13 +13,17 @@ from scraper.clean.ruleset import RuleSet, compile_rules
 from scraper.urls import host_of
 
 
+def without_rules(files: Iterable[RuleFile], names: Collection[str]) -> tuple[RuleFile, ...]:
+    """The files with the rules named in `names` taken out."""
+    if not names:
+        return tuple(files)
+    return tuple(replace(f, html=tuple(r for r in f.html if r.name not in names),
+                         text=tuple(r for r in f.text if r.name not in names)) for f in files)
+
+
 def _without_disabled(files: list[RuleFile]) -> tuple[RuleFile, ...]:
     """The files with the rules that any of them disables taken out."""
-    off = {name for f in files for name in f.disable}
-    if not off:
-        return tuple(files)
-    return tuple(replace(f, html=tuple(r for r in f.html if r.name not in off),
-                         text=tuple(r for r in f.text if r.name not in off)) for f in files)
+    return without_rules(files, {name for f in files for name in f.disable})
 
 
 class RuleBook:
