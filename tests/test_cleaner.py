@@ -12,11 +12,10 @@ import pytest
 
 import scraper
 from faultserver import ARTICLE_HTML
-from test_templates import write_site
 from scraper.clean import parse as parse_module
 from scraper.learn.fingerprints import TemplateOptions
 from scraper.clean.cleaner import Cleaner, CleanOptions
-from scraper.run.batch import BatchOptions, Input, find_inputs, run_batch
+from scraper.run.batch import BatchOptions, Input, run_batch
 from scraper.run.dask import DaskExecutor
 from scraper.run.partitions import partitions, run_partitions
 from scraper.crawl.workers import clean_page
@@ -129,16 +128,6 @@ def test_a_batch_without_learning_parses_each_page_once(tmp_path: Path, parses: 
     results = list(run_batch([Input(str(p)) for p in sorted(tmp_path.glob("*.html"))], options))
     assert len(results) == 3 and all(isinstance(r, scraper.Article) for r in results)
     assert parses[0] == 3
-
-
-def test_a_learning_batch_parses_each_page_once_per_pass(tmp_path: Path, parses: list[int]) -> None:
-    # Pass one fingerprints every page, pass two cleans each with its site's template, learned
-    # from all of them; holding every tree between the passes would cost more than parsing again.
-    site = write_site(tmp_path / "site", range(4))
-    results = list(run_batch(find_inputs([str(site)]), BatchOptions(jobs=1, page_timeout=None, max_memory=None)))
-    assert len(results) == 4
-    assert all(any(r.rule.startswith("template-") for r in a.removed) for a in results)  # learned
-    assert parses[0] == 2 * 4
 
 
 def test_a_dask_crawl_cleans_with_user_rules_absent_on_the_workers(

@@ -59,6 +59,23 @@ def test_a_stream_takes_tasks_while_it_runs_and_reports_each_once() -> None:
     assert done.empty()
 
 
+def test_a_stream_that_breaks_says_why_instead_of_leaving_its_job_waiting() -> None:
+    def done(n: int, result: int) -> None:
+        raise ValueError("a bug in the job's own callback")
+
+    stream = LocalProcesses(1, PageLimits(timeout=5, memory=None)).stream(
+        square_or_misbehave, lambda n: (n,), failed, done)
+    try:
+        assert stream.error is None
+        stream.submit(2)
+        deadline = time.monotonic() + 10
+        while stream.error is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stream.close(abandon=True)
+    assert isinstance(stream.error, ValueError)
+
+
 def test_an_in_process_stream_reports_at_once() -> None:
     done: list = []
     stream = InProcess().stream(square_or_misbehave, lambda n: (n,), failed, lambda n, r: done.append((n, r)))

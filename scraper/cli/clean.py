@@ -128,7 +128,8 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
     except ScraperError as exc:
         store.close()
         _fail_usage(exc.reason)
-    # Record inputs carry their pages' bytes: learning (two passes) would hold them all.
+    # Learning holds a site's first pages (bytes and all) until the site decides its template:
+    # a stream would stall on them, so record inputs (archives of many small sites) go without.
     options = BatchOptions(clean=clean_options, url=url, jobs=jobs,
                            learn_templates=not no_learn and not sources.holds_records,
                            page_timeout=page_timeout or None, max_memory=limits["--max-memory"] or None,

@@ -78,8 +78,8 @@ class Crawl:
         self._events: queue.Queue[tuple] = queue.Queue()
         self._pages: dict[int, _Page] = {}  # being cleaned, by id
         self._robots_errors: dict[str, BaseException] = {}  # host -> what broke its robots.txt
-        self.sites: SiteLearning[_Page] = SiteLearning(store, self.options.templates,
-                                                       self.options.learn_templates)
+        self.sites: SiteLearning[_Page, Article] = SiteLearning.of_store(store, self.options.templates,
+                                                                self.options.learn_templates)
         self.rec = Recorder(store, self.state, self.sites, self.options.sync_every)
 
     def __enter__(self) -> Crawl:
@@ -132,6 +132,8 @@ class Crawl:
                 try:
                     event = self._events.get(timeout=0.5 if wait is None else min(wait, 0.5))
                 except queue.Empty:
+                    if self._cleaners.error is not None:  # a bug in the pool: pages would wait forever
+                        raise RuntimeError(f"the cleaning workers stopped: {self._cleaners.error!r}")
                     continue
                 self._handle(event)
                 while True:
@@ -267,7 +269,7 @@ class Crawl:
         if isinstance(result, Failure) or item.site is None or item.previous is not None:
             self._finish(item, result)
             return
-        done = self.sites.cleaned(item.site, item, result, len(item.page.body))
+        done = self.sites.cleaned(item.site, item, result, len(item.page.body) + len(result.text))
         if all(page is not item for page, _ in done):
             self.state.land(source)  # held in memory until its site decides: not in flight
         self._finish_all(done)

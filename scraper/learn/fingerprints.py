@@ -169,5 +169,10 @@ def fingerprint_tree(root: HtmlElement, url: str | None, options: TemplateOption
                      site: str | None = None) -> PagePrint | None:
     """`fingerprint_page` of a page parsed already (its scripts and styles are dropped), as
     cleaning parsed it: the same parse serves both."""
-    found = site_of(known_url(url, page_url(root, None))) or site
+    found = page_site(root, url) or site
     return fingerprint(root, found, options) if found else None
+
+
+def page_site(root: HtmlElement, url: str | None) -> str | None:
+    """The site a parsed page learns for: its URL's, else its canonical link's."""
+    return site_of(known_url(url, page_url(root, None)))

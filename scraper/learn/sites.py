@@ -1,9 +1,10 @@
-"""Learn site templates during a crawl and hold back a site's first pages until it is decided.
+"""Learn site templates while pages are cleaned, holding back a site's first pages until it is
+decided: a crawl's, and a learning batch's (`scraper.run.learning`).
 
-Workers fingerprint pages; `SiteLearning` counts the prints, says which template a site's pages
+Workers fingerprint pages from the parse that cleans them; `SiteLearning` counts the prints, says which template a site's pages
 are cleaned with, and keeps the first cleaned pages of a site (bounded in number and bytes)
-until the site has enough pages to decide its template, so the crawl can clean them again with
-it. Held pages are only handed back, never recorded here: the crawl marks a URL done when it
+until the site has enough pages to decide its template, so the job can clean them again with
+it. Held pages are only handed back, never recorded here: a crawl marks a URL done when it
 writes it, so a kill loses nothing. It lives apart from `scraper.crawl.job` so the crawl loop keeps
 to scheduling, fetching and recording; learned counts persist in the store every so often.
 """
@@ -15,7 +16,6 @@ import time
 import zlib
 from typing import Generic, TypeVar
 
-from scraper.article import Article
 from scraper.learn.fingerprints import PagePrint, TemplateOptions
 from scraper.clean.rules import RuleFile
 from scraper.sinks.store import Store
@@ -35,26 +35,33 @@ _PRINT_SAMPLE = 8
 _SAVE_TEMPLATES_EVERY = 10.0  # seconds: counts a kill can lose; saving rewrites every site's
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")  # the crawl's page in flight, opaque here
+T = TypeVar("T")  # the job's page in flight, opaque here
+R = TypeVar("R")  # what cleaning it gave
 
 
-class SiteLearning(Generic[T]):
-    """The template side of one crawl. Methods that let pages go return them, oldest first,
-    as `(page, article)` pairs for the crawl to finish; with learning off, nothing is held."""
+class SiteLearning(Generic[T, R]):
+    """The template side of one job. Methods that let pages go return them, oldest first,
+    as `(page, result)` pairs for the job to finish; with learning off, nothing is held."""
 
-    def __init__(self, store: Store, options: TemplateOptions, learn: bool = True) -> None:
+    def __init__(self, learner: TemplateLearner | None, store: Store | None = None) -> None:
+        """Learn into `learner` (None: learning is off, nothing is held); `save` keeps its counts
+        in `store` when the store keeps templates."""
         self.store = store
-        self.options = options
-        self.learner: TemplateLearner | None = None
-        if learn:
-            self.learner = TemplateLearner(options)
-            if hasattr(store, "load_templates"):
-                self.learner.load(store)  # type: ignore[arg-type]
+        self.learner = learner
+        self.options = learner.options if learner is not None else TemplateOptions()
         self._rules: dict[str, tuple[int, RuleFile | None]] = {}  # site -> (pages, template)
-        self._held: dict[str, list[tuple[T, Article, int]]] = {}
+        self._held: dict[str, list[tuple[T, R, int]]] = {}
         self._held_bytes = 0
         self._unheld: set[str] = set()  # sites that held too much: their pages go straight out
         self._last_save = time.monotonic()
+
+    @classmethod
+    def of_store(cls, store: Store, options: TemplateOptions, learn: bool = True) -> SiteLearning[T, R]:
+        """Learning that builds on the counts `store` kept from earlier runs (when it keeps any)."""
+        learner = TemplateLearner(options) if learn else None
+        if learner is not None and hasattr(store, "load_templates"):
+            learner.load(store)  # type: ignore[arg-type]
+        return cls(learner, store)
 
     def site(self, url: str) -> str | None:
         """The site a page at `url` learns for, or None when not learning."""
@@ -84,14 +91,14 @@ class SiteLearning(Generic[T]):
         if self.learner is not None:
             self.learner.add_print(fingerprint)
 
-    def cleaned(self, site: str, page: T, article: Article, body_bytes: int) -> list[tuple[T, Article]]:
-        """A page of `site` cleaned without a template: hold it while the site is undecided.
-        Returns the pages to finish now, this one included once it may go."""
-        out: list[tuple[T, Article]] = []
+    def cleaned(self, site: str, page: T, result: R, size: int) -> list[tuple[T, R]]:
+        """A page of `site` cleaned without a template: hold it (`size` bytes of page and result)
+        while the site is undecided. Returns the pages to finish now, this one included once it may go."""
+        out: list[tuple[T, R]] = []
         if self.template(site)[0] or site in self._unheld:
-            out.append((page, article))
+            out.append((page, result))
         else:
-            out += self._hold(site, page, article, body_bytes)
+            out += self._hold(site, page, result, size)
         if site in self._held and self.template(site)[0]:
             out += self.release(site)
         return out
@@ -99,25 +106,24 @@ class SiteLearning(Generic[T]):
     def holding(self) -> bool:
         return bool(self._held)
 
-    def release_all(self) -> list[tuple[T, Article]]:
+    def release_all(self) -> list[tuple[T, R]]:
         """Every held page, at the end of a crawl when no more pages can decide a site."""
-        out: list[tuple[T, Article]] = []
+        out: list[tuple[T, R]] = []
         for site in list(self._held):
             out += self.release(site)
         return out
 
-    def release(self, site: str) -> list[tuple[T, Article]]:
-        out: list[tuple[T, Article]] = []
-        for page, article, size in self._held.pop(site, []):
+    def release(self, site: str) -> list[tuple[T, R]]:
+        out: list[tuple[T, R]] = []
+        for page, result, size in self._held.pop(site, []):
             self._held_bytes -= size
-            out.append((page, article))
+            out.append((page, result))
         return out
 
-    def _hold(self, site: str, page: T, article: Article, body_bytes: int) -> list[tuple[T, Article]]:
-        out: list[tuple[T, Article]] = []
+    def _hold(self, site: str, page: T, result: R, size: int) -> list[tuple[T, R]]:
+        out: list[tuple[T, R]] = []
         held = self._held.setdefault(site, [])
-        size = body_bytes + len(article.text)
-        held.append((page, article, size))
+        held.append((page, result, size))
         self._held_bytes += size
         if len(held) > _HOLD_PER_SITE * self.options.min_pages:
             self._unheld.add(site)
@@ -132,7 +138,7 @@ class SiteLearning(Generic[T]):
         """Persist the learned counts in the store (when it keeps templates). Templates only
         save work: a save that fails is logged and tried again later, never fatal to a crawl."""
         self._last_save = time.monotonic()
-        if self.learner is not None and hasattr(self.store, "save_templates"):
+        if self.learner is not None and self.store is not None and hasattr(self.store, "save_templates"):
             try:
                 self.learner.save(self.store)  # type: ignore[arg-type]
             except Exception:  # noqa: BLE001

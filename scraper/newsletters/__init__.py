@@ -13,7 +13,7 @@ The template rules are data, in `scraper/rulesets/email/`.
 
 from __future__ import annotations
 
-from scraper.newsletters.cleaner import MailOptions, clean_message, email_rule_files, fingerprint_message
+from scraper.newsletters.cleaner import MailOptions, clean_message, email_rule_files
 from scraper.newsletters.reader import EML_SUFFIXES, MBOX_SUFFIXES, MessageRef, expand, is_maildir, looks_like_message, maildir_files, read_span
 
 __all__ = [
@@ -24,7 +24,6 @@ __all__ = [
     "clean_message",
     "email_rule_files",
     "expand",
-    "fingerprint_message",
     "is_maildir",
     "looks_like_message",
     "maildir_files",

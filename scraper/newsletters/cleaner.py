@@ -8,11 +8,13 @@ from the headers instead of the page, and the text from every block the rules le
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib import resources
 
+from lxml.html import HtmlElement
+
 from scraper.article import Article, Removal
-from scraper.learn.fingerprints import PagePrint, TemplateOptions, fingerprint
 from scraper.clean.cleaner import Cleaner, CleanOptions, cleaner_for
 from scraper.clean.parse import parse_html
 from scraper.errors import ExtractionError
@@ -32,6 +34,8 @@ _WRAPPER_WORDS = 60
 # web pages' limit for one block (forwarded-gmail.eml: 42 %); e-mail blocks are found by
 # platform class names, and the prose test still guards the writing itself.
 _EMAIL_ELEMENT_SHARE = 0.6
+
+BeforePrune = Callable[[HtmlElement, str], None]
 
 
 @dataclass(frozen=True)
@@ -59,10 +63,13 @@ def _merge(outer: Headers, inner: Headers | None) -> Headers:
                    author=inner.author if inner.sitename else outer.author, date=inner.date or outer.date)
 
 
-def _rules(cleaner: Cleaner, learned: tuple[RuleFile, ...], url: str | None, text: str) -> RuleSet:
-    # A batch hands a message only its own sender's learned template (see `fingerprint_message`),
-    # keyed by sender rather than by host, so it applies whatever the message's URL.
-    learned = tuple(replace(f, domains=()) for f in (*cleaner.options.learned, *learned))
+def _rules(cleaner: Cleaner, learned: tuple[RuleFile, ...], url: str | None, text: str,
+           sender: str | None) -> RuleSet:
+    # A sender's learned template is keyed by sender ("mail:" + its key, see `clean_message`)
+    # rather than by host, so it applies whatever the message's URL; one learned for another
+    # sender (a batch's guess that missed) does not apply at all.
+    mine = tuple(f for f in learned if not f.domains or sender in f.domains)
+    learned = tuple(replace(f, domains=()) for f in (*cleaner.options.learned, *mine))
     book = cleaner.mail_rulebook(learned)
     return book.for_url(url) if url else book.for_text(text)
 
@@ -89,24 +96,6 @@ def _kept(blocks: list[Block], lines: tuple[str, ...]) -> list[str | None]:
     return kept
 
 
-def fingerprint_message(data: bytes, options: TemplateOptions) -> PagePrint | None:
-    """Pass one of a learning batch for an e-mail: the blocks of its HTML body, counted for its
-    sender ("mail:" + List-Id or From address), so that lines every issue of a newsletter
-    repeats (a custom footer no rule knows) are learned as that sender's template. None for
-    plain-text bodies and forwards (whose sender is the forwarder)."""
-    message = parse_message(data)
-    key = sender_key(message)
-    part = body(message)
-    if key is None or part.kind != "html":
-        return None
-    root = parse_html(part.text)
-    forwarded, _ = unforward_html(root)
-    if forwarded is not None:
-        return None
-    prepare(root)
-    return fingerprint(root, f"mail:{key}", options)
-
-
 @dataclass(frozen=True)
 class _Parsed:
     """A body turned into blocks, with what was learned and removed on the way."""
@@ -121,15 +110,17 @@ class _Parsed:
 
 
 def _parse_html(text: str, headers: Headers, cleaner: Cleaner, learned: tuple[RuleFile, ...],
-                url: str | None) -> _Parsed:
+                url: str | None, sender: str | None, before_prune: BeforePrune | None) -> _Parsed:
     options = cleaner.options
     root = parse_html(text)
     forwarded, removed = unforward_html(root)
     found, pixels = prepare(root)
+    if before_prune is not None and sender is not None and forwarded is None:
+        before_prune(root, sender)
     url = url or found or title_link(root, (forwarded or headers).title)
     author = byline(root)  # before pruning: the post-meta line that names the author goes
     removed += drop_links_to(root, list_urls(headers.list_unsubscribe))
-    rules = _rules(cleaner, learned, url, "")
+    rules = _rules(cleaner, learned, url, "", sender)
     reverted: list[str] = []
     if options.prune:
         safety = replace(options.safety, max_element_share=max(options.safety.max_element_share, _EMAIL_ELEMENT_SHARE))
@@ -140,7 +131,7 @@ def _parse_html(text: str, headers: Headers, cleaner: Cleaner, learned: tuple[Ru
 
 
 def _parse_text(text: str, headers: Headers, cleaner: Cleaner, learned: tuple[RuleFile, ...],
-                url: str | None) -> _Parsed:
+                url: str | None, sender: str | None, before_prune: BeforePrune | None) -> _Parsed:
     forwarded, text, removed = unforward_text(text)
     blocks = text_blocks(strip_tracking_in_text(text))
     unsubscribe = list_urls(headers.list_unsubscribe)
@@ -148,28 +139,33 @@ def _parse_text(text: str, headers: Headers, cleaner: Cleaner, learned: tuple[Ru
         removed.append(Removal.of("list-unsubscribe-link", block.text, stage="text"))
         blocks.remove(block)
     url = url or _text_url(blocks)
-    return _Parsed(blocks, url, _rules(cleaner, learned, url, text), forwarded, None, removed, [])
+    return _Parsed(blocks, url, _rules(cleaner, learned, url, text, sender), forwarded, None, removed, [])
 
 
 def clean_message(data: bytes, options: CleanOptions | None = None, mail: MailOptions | None = None,
                   source: str | None = None, url: str | None = None, *, cleaner: Cleaner | None = None,
-                  learned: tuple[RuleFile, ...] = ()) -> list[Article]:
+                  learned: tuple[RuleFile, ...] = (), before_prune: BeforePrune | None = None) -> list[Article]:
     """Clean one message (bytes as stored) into its article, or its stories' articles; raise a
     `ScraperError` subclass with the reason when there is nothing to keep. `url`, when given,
     is the issue's URL (for rules and the record) instead of its "view in browser" link.
-    `cleaner` (one for `options` when None) holds the rules; `learned` is the sender's template."""
+    `cleaner` (one for `options` when None) holds the rules; `learned` holds the sender's
+    template. `before_prune(root, sender)` sees an HTML body of the sender's own (not forwarded
+    or attached) before rules remove anything, so that a batch fingerprints it from this parse."""
     cleaner = cleaner or cleaner_for(options)
     options = cleaner.options
     mail = mail or MailOptions()
     message = parse_message(data)
+    key = sender_key(message)
+    sender = f"mail:{key}" if key else None
     headers = read_headers(message)
     part = body(message)
     inner = attached_message(message)
     if inner is not None and len(part.text.split()) < _WRAPPER_WORDS:
         headers = _merge(headers, read_headers(inner))
         part = body(inner)
+        before_prune = None  # the attachment's body is another sender's
     parse = _parse_html if part.kind == "html" else _parse_text
-    parsed = parse(part.text, headers, cleaner, learned, url)
+    parsed = parse(part.text, headers, cleaner, learned, url, sender, before_prune)
     headers = _merge(headers, parsed.forwarded)
     if parsed.author and not headers.author:
         headers = replace(headers, author=parsed.author)

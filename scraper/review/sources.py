@@ -15,7 +15,8 @@ from lxml.html import HtmlElement
 from scraper.clean.cleaner import CleanOptions, clean_html, parse_html
 from scraper.clean.decode import decode_bytes
 from scraper.errors import CONTAINED, InputError
-from scraper.run.batch import HTML_SUFFIXES, TEXT_SUFFIXES, Input, read_input
+from scraper.run.cleaning import Input, read_input
+from scraper.sources import HTML_SUFFIXES, TEXT_SUFFIXES
 from scraper.review.model import MAX_LINES, PageReview, norm, ordered, unordered
 from scraper.review.selectors import full_text, leak_selectors
 

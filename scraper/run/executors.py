@@ -27,7 +27,10 @@ R = TypeVar("R")
 
 class Stream(Protocol[T]):
     """Tasks submitted one at a time while the job runs; each result goes to the `done`
-    callback given to `Executor.stream`, from another thread."""
+    callback given to `Executor.stream`, from another thread. `error` is what stopped the
+    stream if it broke (then no more results come), else None."""
+
+    error: BaseException | None
 
     def submit(self, task: T) -> None: ...
     def close(self, abandon: bool = False) -> None: ...
@@ -65,6 +68,7 @@ class _InlineStream(Generic[T, R]):
                  failed: Callable[[T, str], R], done: Callable[[T, R], None]) -> None:
         self._run = lambda task: executor.map(work, [task], args, failed)
         self._done = done
+        self.error: BaseException | None = None
 
     def submit(self, task: T) -> None:
         for finished, result in self._run(task):
@@ -100,6 +104,7 @@ class _PoolStream(Generic[T, R]):
     def __init__(self, pool: PagePool[T, R], work: Callable[..., R], args: Callable[[T], tuple],
                  failed: Callable[[T, str], R], done: Callable[[T, R], None]) -> None:
         self._feed: Feed[T] = Feed()
+        self.error: BaseException | None = None
         pool.start(work)
         self._thread = threading.Thread(target=self._serve, args=(pool, work, args, failed, done),
                                         name="cleaners", daemon=True)
@@ -107,8 +112,11 @@ class _PoolStream(Generic[T, R]):
 
     def _serve(self, pool: PagePool[T, R], work: Callable[..., R], args: Callable[[T], tuple],
                failed: Callable[[T, str], R], done: Callable[[T, R], None]) -> None:
-        for task, result in pool.run(work, self._feed, args, failed):
-            done(task, result)
+        try:
+            for task, result in pool.run(work, self._feed, args, failed):
+                done(task, result)
+        except BaseException as exc:  # noqa: BLE001  (a bug in the pool: the job waiting on
+            self.error = exc          # results hears of it through `error`, not from this thread)
 
     def submit(self, task: T) -> None:
         if self._feed.closed:
