@@ -9,7 +9,7 @@ worker processes: "1 process" is `clean -j 1`, "2 processes" `clean -j 2`, and "
 page-limit process). The cluster's start (and the workers' import of the cleaning code) is
 timed apart and not counted in its docs/s; it is paid once per job. Every configuration writes
 its articles as JSON Lines (the local runs one file, the Dask partitions one part each, with
-markers). Site-template learning is off: it would add a pass, the same for all.
+markers). Site-template learning is off: it costs the same in every configuration.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ all counted), timed from start to exit, in a rotating order per round. Systems:
 The datasets must be the ones (and order) the WARC was built from: the n-th response record is
 the n-th page, so each output record is mapped back to its page by its id (WARC-Record-ID).
 Word F1 is WCXB's (scraper.evaluation.metrics.word_prf), averaged over all pages; a page with no record
-out scores 0. Needs datatrove (the `test` extra), faust-cchardet and resiliparse.
+out scores 0. Needs the `bench` extra (`pip install -e '.[bench]'`: datatrove, faust-cchardet,
+python-magic, resiliparse). A system that writes no output stops the run with its log.
 """
 
 from __future__ import annotations
@@ -169,6 +170,9 @@ def main() -> None:
                 started = time.perf_counter()
                 code = subprocess.run(make(out), stdout=log, stderr=log).returncode
                 seconds = time.perf_counter() - started
+            if not Path(out + suffix).exists():  # a broken system must not pass for a fast one
+                tail = Path(out + ".log").read_text(errors="replace").splitlines()[-5:]
+                sys.exit(f"{name} wrote no output (exit {code}):\n" + "\n".join(tail))
             times[name].append(seconds)
             last[name] = Path(out + suffix)
             print(f"  round {r + 1}: {name:<19} {seconds:6.1f} s {len(ids) / seconds:6.1f} docs/s  exit {code}  "

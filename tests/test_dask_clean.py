@@ -149,6 +149,33 @@ def test_pages_keep_their_time_limit_on_the_cluster(tmp_path: Path, cluster: Das
     assert counts == {"failed: timed out after 0.001 s": 3}  # the page processes ran, and were held to it
 
 
+def test_an_argument_every_task_shares_reaches_each_worker_process_once(cluster: DaskExecutor) -> None:
+    shared = {"rules": list(range(1000))}
+    seen = [r for _, r in cluster.map(lambda obj, i: (os.getpid(), id(obj)), range(12),
+                                      lambda i: (shared, i), lambda i, why: why)]
+    by_process: dict[int, set[int]] = {}
+    for pid, ident in seen:
+        by_process.setdefault(pid, set()).add(ident)
+    assert len(seen) == 12 and all(len(ids) == 1 for ids in by_process.values())
+
+
+def test_a_cluster_worker_keeps_its_page_workers_from_one_partition_to_the_next(tmp_path: Path) -> None:
+    from scraper.clean.cleaner import Cleaner
+    from scraper.run import partitions as module
+    inputs = pages(tmp_path / "in", 4)
+    parts, cleaner = partitions([str(inputs)], 2), Cleaner()
+    for folder in ("parts", "other"):
+        (tmp_path / folder).mkdir()
+    pids = []
+    for part in parts:  # as a cluster worker runs them: in a process other than the job's
+        module.clean_partition(part, OPTIONS, str(tmp_path / "parts"), cleaner, origin=os.getpid() + 1)
+        pids.append([w.process.pid for w in module._KEPT._executor._kept._workers])
+    assert len(pids) == 3 and pids[0] == pids[1] == pids[2] and len(pids[0]) == 1
+    module.clean_partition(parts[0], OPTIONS, str(tmp_path / "other"), Cleaner(), origin=os.getpid() + 1)
+    assert [w.process.pid for w in module._KEPT._executor._kept._workers] != pids[0]  # another job's
+    module._KEPT._executor.close()
+
+
 def test_a_parts_folder_of_another_input_list_is_refused_not_read_twice(tmp_path: Path,
                                                                         cluster: DaskExecutor) -> None:
     from scraper.errors import OutputError

@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 import queue
 import time
+from functools import partial
 
-from scraper.run.pagepool import CRASHED, PageLimits
+from scraper.run.pagepool import CRASHED, PageLimits, PagePool
 from scraper.run import InProcess, LocalProcesses, executor_for
 
 
@@ -23,6 +24,10 @@ def square_or_misbehave(n: int) -> int:
 
 def failed(n: int, reason: str) -> str:
     return reason
+
+
+def pid_of(*_: object) -> int:
+    return os.getpid()
 
 
 def test_in_process_map_turns_a_bug_into_that_tasks_failure() -> None:
@@ -74,6 +79,28 @@ def test_a_stream_that_breaks_says_why_instead_of_leaving_its_job_waiting() -> N
     finally:
         stream.close(abandon=True)
     assert isinstance(stream.error, ValueError)
+
+
+def test_kept_workers_outlive_a_finished_run_of_the_same_work_only() -> None:
+    pool: PagePool = PagePool(1, PageLimits(timeout=5, memory=None), keep=True)
+    try:
+        first = dict(pool.run(pid_of, [1], lambda n: (n,), failed))[1]
+        again = dict(pool.run(pid_of, [2], lambda n: (n,), failed))[2]
+        assert again == first  # the worker (and whatever it built) carried over
+        other = dict(pool.run(partial(pid_of, 0), [3], lambda n: (n,), failed))[3]
+        assert other != first  # other work: a worker of its own
+        run = pool.run(pid_of, [4, 5], lambda n: (n,), failed)
+        next(run)
+        run.close()  # left with a page queued: its workers are of no use
+        assert dict(pool.run(pid_of, [6], lambda n: (n,), failed))[6] != other
+    finally:
+        pool.close()
+
+
+def test_without_keep_every_run_starts_its_own_workers() -> None:
+    executor = LocalProcesses(1, PageLimits(timeout=5, memory=None))
+    first = dict(executor.map(pid_of, [1], lambda n: (n,), failed))[1]
+    assert dict(executor.map(pid_of, [2], lambda n: (n,), failed))[2] != first
 
 
 def test_an_in_process_stream_reports_at_once() -> None:

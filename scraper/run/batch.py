@@ -22,7 +22,7 @@ from scraper.errors import ScraperError
 from scraper.learn.fingerprints import TemplateOptions
 from scraper.learn.templates import TemplateLearner, learn_site_template
 from scraper.run.cleaning import BatchOptions, Input, clean_in_worker, clean_input, failure, read_input
-from scraper.run.executors import executor_for
+from scraper.run.executors import Executor, executor_for
 from scraper.run.learning import learning_batch
 from scraper.sources import Page, find_inputs, stdin_input
 
@@ -47,19 +47,20 @@ def learn_rule_file(inputs: list[str], site: str | None = None,
 
 
 def run_batch(items: Iterable[Input], options: BatchOptions, learner: TemplateLearner | None = None,
-              cleaner: Cleaner | None = None) -> Iterator[Article | Failure]:
+              cleaner: Cleaner | None = None, executor: Executor | None = None) -> Iterator[Article | Failure]:
     """Clean items, in worker processes when `jobs > 1`; results come as they finish.
 
     `cleaner` cleans every page (a new `Cleaner(options.clean)` when None); worker processes
     get it once, at their start. With `options.learn_templates`, each page is also cleaned with
     its site's template, learned into `learner` as the batch goes (a fresh one when None; pass
-    one loaded from a store to build on earlier runs): see `scraper.run.learning`."""
+    one loaded from a store to build on earlier runs): see `scraper.run.learning`. `executor`
+    runs the pages (by default, the one `options.jobs` and the page limits call for)."""
     cleaner = cleaner or Cleaner(options.clean)
+    executor = executor or executor_for(options.jobs, options.limits)
     if options.learn_templates:
         learner = learner if learner is not None else TemplateLearner(options.templates)
-        yield from learning_batch(items, replace(options, templates=learner.options), learner, cleaner)
+        yield from learning_batch(items, replace(options, templates=learner.options), learner, cleaner, executor)
         return
-    executor = executor_for(options.jobs, options.limits)
     work = partial(clean_in_worker, cleaner, options)
     for _, result in executor.map(work, items, lambda item: (item,), lambda item, why: failure(item, options, why)):
         yield from result if isinstance(result, tuple) else (result,)

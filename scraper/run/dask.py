@@ -102,8 +102,12 @@ class DaskExecutor:
         tasks = list(tasks)
         if not tasks:
             return  # nothing to run: no cluster to start
-        for task in tasks:
-            futures[self.client.submit(work, *args(task), pure=False)] = task
+        arg_lists = [args(task) for task in tasks]
+        shared = self._scatter_shared(arg_lists)
+        for task, task_args in zip(tasks, arg_lists):
+            sent = tuple(shared.get(i, arg) for i, arg in enumerate(task_args))
+            futures[self.client.submit(work, *sent, pure=False)] = task
+        futures_kept = list(shared.values())
         try:
             for future in distributed.as_completed(list(futures)):
                 task = futures[future]
@@ -113,8 +117,22 @@ class DaskExecutor:
                     result = failed(task, f"{type(exc).__name__}: {exc}"[:500])
                 yield task, result
         finally:
-            for future in futures:
+            for future in [*futures, *futures_kept]:
                 future.release()
+
+    def _scatter_shared(self, arg_lists: list[tuple]) -> dict[int, Any]:
+        """Arguments every task shares (the same object: a Cleaner, the options), sent to each
+        worker once rather than with every task, by position. Each worker process then hands
+        its tasks one object, so what they build on it (compiled rules, kept page workers)
+        carries over from one task to the next."""
+        if len(arg_lists) < 2:
+            return {}
+        first = arg_lists[0]
+        positions = [i for i, arg in enumerate(first)
+                     if not isinstance(arg, (str, bytes, int, float, bool, type(None)))
+                     and all(len(other) == len(first) and other[i] is arg for other in arg_lists)]
+        # In a list of one: Dask scatters a dict, list or set given alone item by item.
+        return {i: self.client.scatter([first[i]], broadcast=True, hash=False)[0] for i in positions}
 
     def stream(self, work: Callable[..., R], args: Callable[[T], tuple], failed: Callable[[T, str], R],
                done: Callable[[T, R], None]) -> _DaskStream[T, R]:
@@ -128,6 +146,7 @@ class _DaskStream(Generic[T, R]):
                  failed: Callable[[T, str], R], done: Callable[[T, R], None]) -> None:
         self._client, self._work, self._args, self._failed, self._done = client, work, args, failed, done
         self._futures: set[Any] = set()
+        self.error: BaseException | None = None  # a task's failure is its own: the stream never breaks
 
     def submit(self, task: T) -> None:
         future = self._client.submit(self._work, *self._args(task), pure=False)

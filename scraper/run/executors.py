@@ -83,17 +83,27 @@ class LocalProcesses:
     `limits`; a page that hangs, bloats or crashes its worker is failed and the worker replaced.
     Workers die with this process and never keep a crawl's state lock (see `scraper.crawl.statefile`)."""
 
-    def __init__(self, jobs: int, limits: PageLimits) -> None:
+    def __init__(self, jobs: int, limits: PageLimits, keep: bool = False) -> None:
+        """With `keep`, the workers stay up between runs (`map`s and streams, one at a time)
+        of the same work, until `close`: see `PagePool`."""
         self.jobs, self.limits = max(1, jobs), limits
+        self._kept: PagePool | None = PagePool(self.jobs, self.limits, keep=True) if keep else None
+
+    def _pool(self) -> PagePool:
+        return self._kept if self._kept is not None else PagePool(self.jobs, self.limits)
 
     def map(self, work: Callable[..., R], tasks: Iterable[T], args: Callable[[T], tuple],
             failed: Callable[[T, str], R]) -> Iterator[tuple[T, R]]:
-        pool: PagePool[T, R] = PagePool(self.jobs, self.limits)
-        yield from pool.run(work, tasks, args, failed)
+        yield from self._pool().run(work, tasks, args, failed)
 
     def stream(self, work: Callable[..., R], args: Callable[[T], tuple], failed: Callable[[T, str], R],
                done: Callable[[T, R], None]) -> Stream[T]:
-        return _PoolStream(PagePool(self.jobs, self.limits), work, args, failed, done)
+        return _PoolStream(self._pool(), work, args, failed, done)
+
+    def close(self) -> None:
+        """Stop kept workers."""
+        if self._kept is not None:
+            self._kept.close()
 
 
 class _PoolStream(Generic[T, R]):

@@ -31,7 +31,7 @@ from scraper.learn.fingerprints import PagePrint, TemplateOptions, fingerprint
 from scraper.learn.sites import SiteLearning
 from scraper.learn.templates import TemplateLearner
 from scraper.run.cleaning import BatchOptions, Input, clean_in_worker, failure
-from scraper.run.executors import Stream, executor_for
+from scraper.run.executors import Executor, Stream, executor_for
 from scraper.urls import site_of
 
 Result = Article | Failure | tuple[Article, ...]
@@ -72,10 +72,12 @@ def clean_and_print(cleaner: Cleaner, options: BatchOptions, item: Input, learne
 
 
 def learning_batch(items: Iterable[Input], options: BatchOptions, learner: TemplateLearner,
-                   cleaner: Cleaner) -> Iterator[Article | Failure]:
-    """Clean `items` with their sites' templates, learned into `learner` as they come; results
-    come as they are final, not in input order."""
-    yield from _LearningBatch(options, learner, cleaner).run(items)
+                   cleaner: Cleaner, executor: Executor | None = None) -> Iterator[Article | Failure]:
+    """Clean `items` with their sites' templates, learned into `learner` as they come, on
+    `executor` (by default, the one `options` call for); results come as they are final, not
+    in input order."""
+    executor = executor or executor_for(options.jobs, options.limits)
+    yield from _LearningBatch(options, learner, cleaner).run(items, executor)
 
 
 class _LearningBatch:
@@ -89,9 +91,9 @@ class _LearningBatch:
         self.out: list[Result] = []
         self._stream: Stream[_Task] | None = None
 
-    def run(self, items: Iterable[Input]) -> Iterator[Article | Failure]:
+    def run(self, items: Iterable[Input], executor: Executor) -> Iterator[Article | Failure]:
         o = self.options
-        stream = executor_for(o.jobs, o.limits).stream(
+        stream = executor.stream(
             partial(clean_and_print, self.cleaner, o), self._args,
             lambda task, reason: (failure(task.item, o, reason), None, None),
             lambda task, outcome: self.results.put((task, outcome)))
