@@ -176,6 +176,23 @@ def test_a_cluster_worker_keeps_its_page_workers_from_one_partition_to_the_next(
     module._KEPT._executor.close()
 
 
+def test_kept_page_workers_stop_once_no_partition_comes_for_a_while(tmp_path: Path) -> None:
+    from scraper.clean.cleaner import Cleaner
+    from scraper.run.batch import Input, run_batch
+    from scraper.run.partitions import _KeptWorkers
+    inputs = pages(tmp_path / "in", 1)
+    kept, cleaner = _KeptWorkers(idle=0.3), Cleaner()
+    with kept.executor(cleaner, OPTIONS) as executor:
+        assert len(list(run_batch([Input(str(inputs / "story-000.html"))], OPTIONS, cleaner=cleaner,
+                                  executor=executor))) == 1
+        [worker] = executor._kept._workers
+    assert worker.process.is_alive()
+    deadline = time.monotonic() + 10
+    while worker.process.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not worker.process.is_alive()
+
+
 def test_a_parts_folder_of_another_input_list_is_refused_not_read_twice(tmp_path: Path,
                                                                         cluster: DaskExecutor) -> None:
     from scraper.errors import OutputError

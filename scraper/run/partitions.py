@@ -74,6 +74,10 @@ def finished(folder: str | Path, part: Partition) -> Counter[str] | None:
         return None
 
 
+# Page workers kept by a cluster worker process stop after this long without a partition.
+_IDLE_SECONDS = 30.0
+
+
 class _KeptWorkers:
     """The page workers a cluster worker process keeps from one partition to the next, for the
     one Cleaner it is sent (a Dask executor sends it once per process: the same object for
@@ -81,10 +85,12 @@ class _KeptWorkers:
     partition; one slot, as a process runs one job's partitions at a time. A partition that
     finds the slot in use (a worker process running several at once) starts its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, idle: float = _IDLE_SECONDS) -> None:
         self._lock = threading.Lock()
         self._cleaner: weakref.ref[Cleaner] | None = None
         self._executor: LocalProcesses | None = None
+        self._idle = idle
+        self._timer: threading.Timer | None = None
 
     @contextmanager
     def executor(self, cleaner: Cleaner, options: BatchOptions) -> Iterator[Executor | None]:
@@ -92,6 +98,8 @@ class _KeptWorkers:
             yield None
             return
         try:
+            if self._timer is not None:
+                self._timer.cancel()
             executor = self._executor
             if (executor is None or self._cleaner is None or self._cleaner() is not cleaner
                     or executor.jobs != options.jobs or executor.limits != options.limits):
@@ -101,7 +109,20 @@ class _KeptWorkers:
                 self._cleaner = weakref.ref(cleaner)
             yield executor
         finally:
+            self._timer = threading.Timer(self._idle, self._close_idle)
+            self._timer.daemon = True
+            self._timer.start()
             self._lock.release()
+
+    def _close_idle(self) -> None:
+        """No partition came for a while (the job ended): stop the page workers."""
+        if self._lock.acquire(blocking=False):
+            try:
+                if self._executor is not None:
+                    self._executor.close()
+                self._executor = self._cleaner = None
+            finally:
+                self._lock.release()
 
 
 _KEPT = _KeptWorkers()
