@@ -90,6 +90,11 @@ class RecordError(OutputError):
     written; batch code records it as that record's failure and goes on."""
 
 
+class WorkerError(ScraperError):
+    """The processes that clean pages stopped as a whole (a bug, not one page's failure, which
+    is recorded and the job goes on): the job cannot go on."""
+
+
 class ClusterError(ScraperError):
     """A Dask cluster cannot be started or reached, or an optional package (an extra) is missing;
     the reason says what to do (for a missing extra, the exact `pip install` command)."""

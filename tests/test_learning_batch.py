@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from scraper.article import Article
+from scraper.errors import WorkerError
 from scraper.clean import parse as parse_module
 from scraper.learn.fingerprints import TemplateOptions, fingerprint
 from scraper.newsletters import clean_message
@@ -115,3 +116,24 @@ def test_an_email_fingerprinted_from_its_cleaning_parse_is_cleaned_the_same(name
     html = b"text/html" in data.lower()
     forward = name == "forwarded-gmail.eml"  # another sender's words: they teach nothing
     assert len(senders) == (1 if html and not forward else 0)
+
+
+class _BrokenStream:
+    error: BaseException | None = ValueError("the pool's thread died")
+
+    def submit(self, task: object) -> None:
+        pass  # never answered
+
+    def close(self, abandon: bool = False) -> None:
+        pass
+
+
+class _BrokenPool:
+    def stream(self, *args: object) -> _BrokenStream:
+        return _BrokenStream()
+
+
+def test_workers_that_stop_as_a_whole_stop_the_batch_with_the_reason_not_a_hang(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", range(3))
+    with pytest.raises(WorkerError, match="the cleaning workers stopped: ValueError"):
+        list(run_batch(find_inputs([str(site)]), IN_PROCESS, executor=_BrokenPool()))  # type: ignore[arg-type]

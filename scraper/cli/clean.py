@@ -137,6 +137,7 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
     counts: Counter[str] = Counter()
     interrupted = False
     write_error: OSError | None = None
+    job_error: ScraperError | None = None
     try:
         learner = TemplateLearner(options.templates) if options.learn_templates else None
         if learner is not None:
@@ -153,6 +154,8 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
         interrupted = True
     except OSError as exc:  # the disk filled up or the output went away mid-run
         write_error = exc
+    except ScraperError as exc:  # the job as a whole (its worker pool) broke, not one page
+        job_error = exc
     finally:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the output short
         try:
@@ -163,6 +166,8 @@ def clean(inputs: tuple[str, ...], output: str, url: str | None, rules: tuple[st
             signal.signal(signal.SIGINT, previous)
     if write_error is not None:
         _fail_usage(f"cannot write output {output}: {reason_of(write_error)}")
+    if job_error is not None:
+        _fail_usage(f"the job stopped: {job_error.reason}; what was done so far is saved in {output}")
     if interrupted:
         click.echo(f"interrupted: what was done so far is saved in {output}", err=True)
         summarise(counts)

@@ -33,7 +33,7 @@ from pathlib import Path
 from scraper.article import OUT_OF_MEMORY, Article, Failure
 from scraper.clean.cleaner import Cleaner
 from scraper.crawl.options import CrawlOptions
-from scraper.errors import HTTPStatusError
+from scraper.errors import HTTPStatusError, WorkerError
 from scraper.crawl.fetch import Fetched
 from scraper.run.pagepool import MEMORY_EXCEEDED
 from scraper.crawl.recorder import Recorder
@@ -133,7 +133,7 @@ class Crawl:
                     event = self._events.get(timeout=0.5 if wait is None else min(wait, 0.5))
                 except queue.Empty:
                     if self._cleaners.error is not None:  # a bug in the pool: pages would wait forever
-                        raise RuntimeError(f"the cleaning workers stopped: {self._cleaners.error!r}")
+                        raise WorkerError(f"the cleaning workers stopped: {self._cleaners.error!r}")
                     continue
                 self._handle(event)
                 while True:

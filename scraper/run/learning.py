@@ -27,6 +27,7 @@ from lxml.html import HtmlElement
 from scraper.article import Article, Failure
 from scraper.clean.cleaner import Cleaner
 from scraper.clean.rules import RuleFile
+from scraper.errors import WorkerError
 from scraper.learn.fingerprints import PagePrint, TemplateOptions, fingerprint
 from scraper.learn.sites import SiteLearning
 from scraper.learn.templates import TemplateLearner
@@ -131,7 +132,7 @@ class _LearningBatch:
                 return self.results.get(timeout=_POLL)
             except queue.Empty:
                 if stream.error is not None:
-                    raise RuntimeError(f"the cleaning workers stopped: {stream.error!r}") from stream.error
+                    raise WorkerError(f"the cleaning workers stopped: {stream.error!r}") from stream.error
 
     def _task(self, seq: int, item: Input) -> _Task:
         url = self.options.url or item.url
